@@ -1,0 +1,25 @@
+# The project's commands. Each sets up .venv (Python 3.12, pinned dependencies) on first use.
+PYTHON := .venv/bin/python
+
+.PHONY: up test lint venv lock
+
+## up: run the whole system locally (gateway, Lambda environments, DynamoDB, agent, APM)
+up: venv
+	$(PYTHON) -m thinker_local up
+
+## test: run the test suite
+test: venv
+	$(PYTHON) -m pytest
+
+## lint: ruff and mypy
+lint: venv
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+
+venv:
+	@scripts/bootstrap
+
+## lock: re-pin requirements/dev.txt from requirements/dev.in
+lock:
+	scripts/lock

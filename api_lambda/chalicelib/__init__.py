@@ -1,0 +1,1 @@
+"""thinker-api's logic: input contract, the signed call to thinker-microservice, error bodies."""

@@ -1,0 +1,72 @@
+"""The thoughts table in DynamoDB, read and seeded with boto3.
+
+The endpoint is boto3's own choice: AWS in Lambda, or ``AWS_ENDPOINT_URL_DYNAMODB`` when set
+(the local stack points it at its DynamoDB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .thoughts import Thought
+
+# Throttling and transient faults are retried a bounded number of times with backoff, and
+# each call is bounded in time, so a slow table becomes an error rather than a hung request.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=3,
+)
+
+
+class DynamoDBThoughts:
+    """A :class:`~microservice.thoughts.ThoughtStore` over one DynamoDB table keyed by ``subject``."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("dynamodb", config=_CLIENT_CONFIG)
+        return self._client
+
+    def get(self, subject: str) -> Thought:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"subject": {"S": subject}},
+        ).get("Item")
+        if item is None:
+            raise KeyError(subject)
+        return Thought(quote=item["quote"]["S"], author=item["author"]["S"])
+
+    def put_all(self, thoughts: Mapping[str, Thought]) -> None:
+        """Write every thought, overwriting those already there (idempotent)."""
+        items = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "subject": {"S": subject},
+                        "quote": {"S": thought.quote},
+                        "author": {"S": thought.author},
+                    }
+                }
+            }
+            for subject, thought in thoughts.items()
+        ]
+        for start in range(0, len(items), 25):  # BatchWriteItem takes 25 items at most
+            pending = {self.table_name: items[start : start + 25]}
+            for _ in range(5):
+                unprocessed = self.client.batch_write_item(RequestItems=pending).get(
+                    "UnprocessedItems"
+                )
+                if not unprocessed:
+                    break
+                pending = unprocessed
+            else:
+                raise RuntimeError(f"DynamoDB left items unwritten in {self.table_name}")
