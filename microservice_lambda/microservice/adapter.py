@@ -99,7 +99,10 @@ def http_request_from_event(event: Mapping[str, Any]) -> bytes:
 def proxy_response_from_http(raw: bytes) -> dict[str, Any]:
     """API Gateway's proxy response for an HTTP/1.1 response."""
     response = http.client.HTTPResponse(_BufferedSocket(raw))  # type: ignore[arg-type]
-    response.begin()
+    try:
+        response.begin()
+    except http.client.HTTPException as error:
+        raise RuntimeError("the application closed the connection without a response") from error
     body = response.read()
 
     multi: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ddtrace
 from aiohttp import web
 from ddtrace.contrib.aiohttp import trace_app
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings, store: ThoughtStore, *, continue_incoming_tra
     app[SETTINGS] = settings
     app[THOUGHTS] = store
     app.router.add_get("/", handle)
+    # trace_app needs ddtrace's aiohttp integration loaded (in Lambda the layer patches it too).
+    ddtrace.patch(aiohttp=True)
     trace_app(app, service=SERVICE)
     app["datadog_trace"]["distributed_tracing_enabled"] = continue_incoming_trace
     return app
