@@ -1,0 +1,100 @@
+"""Fixtures shared by every test: sample events, a seeded DynamoDB, a Datadog test agent."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.support.processes import REPO, free_port, running
+
+TABLE = "thinker-thoughts"
+
+# Nothing in the tests may reach AWS: fake credentials, one region.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="AKIDLOCALTESTS",
+    AWS_SECRET_ACCESS_KEY="local-tests-secret",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    SAM_CLI_TELEMETRY="0",
+)
+os.environ.pop("AWS_SESSION_TOKEN", None)
+os.environ.pop("AWS_PROFILE", None)
+
+SEED_RESPONSE = {
+    "technology": {
+        "error": False,
+        "quote": (
+            "For a successful technology, reality must take precedence over public relations,"
+            " for Nature cannot be fooled."
+        ),
+        "author": "Richard Feynman",
+    },
+    "foo_bar": {"error": True, "reason": "Subject unknown"},
+}
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A sample API Gateway event from events/."""
+    return json.loads((REPO / "events" / name).read_text())
+
+
+def create_thoughts_table(endpoint_url: str | None = None, *, seed: bool = True) -> None:
+    """The table as template.yaml declares it, filled as a deploy fills it."""
+    from microservice.db import DynamoDBThoughts
+    from microservice.thoughts import seed_thoughts
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint_url)
+    client.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "subject", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "subject", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    if seed:
+        DynamoDBThoughts(TABLE, client=client).put_all(seed_thoughts())
+
+
+@pytest.fixture(scope="session")
+def dynamodb_url() -> Iterator[str]:
+    """moto's DynamoDB on loopback, with the seeded thoughts table."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        create_thoughts_table(url)
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def test_agent(tmp_path: Path) -> Iterator[str]:
+    """Datadog's own test agent (ddapm-test-agent), in its own process."""
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "ddapm_test_agent.agent",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--otlp-http-port",
+        str(free_port()),
+        "--otlp-grpc-port",
+        str(free_port()),
+        "--web-ui-port",
+        str(free_port()),
+    ]
+    env = {"SNAPSHOT_DIR": str(tmp_path / "snapshots"), "LOG_LEVEL": "WARNING"}
+    with running(args, port=port, env=env, log=tmp_path / "test-agent.log"):
+        yield f"http://127.0.0.1:{port}"
