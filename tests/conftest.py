@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.support.processes import REPO, free_port, running
-
-TABLE = "thinker-thoughts"
+from tests.support.expected import create_thoughts_table
+from tests.support.processes import free_port, running
 
 # Nothing in the tests may reach AWS: fake credentials, one region.
 os.environ.update(
@@ -27,39 +23,6 @@ os.environ.update(
 )
 os.environ.pop("AWS_SESSION_TOKEN", None)
 os.environ.pop("AWS_PROFILE", None)
-
-SEED_RESPONSE = {
-    "technology": {
-        "error": False,
-        "quote": (
-            "For a successful technology, reality must take precedence over public relations,"
-            " for Nature cannot be fooled."
-        ),
-        "author": "Richard Feynman",
-    },
-    "foo_bar": {"error": True, "reason": "Subject unknown"},
-}
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A sample API Gateway event from events/."""
-    return json.loads((REPO / "events" / name).read_text())
-
-
-def create_thoughts_table(endpoint_url: str | None = None, *, seed: bool = True) -> None:
-    """The table as template.yaml declares it, filled as a deploy fills it."""
-    from microservice.db import DynamoDBThoughts
-    from microservice.thoughts import seed_thoughts
-
-    client = boto3.client("dynamodb", endpoint_url=endpoint_url)
-    client.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": "subject", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "subject", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    if seed:
-        DynamoDBThoughts(TABLE, client=client).put_all(seed_thoughts())
 
 
 @pytest.fixture(scope="session")

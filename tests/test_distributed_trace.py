@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import SEED_RESPONSE, TABLE
+from tests.support.expected import SEED_RESPONSE, TABLE
 from tests.support.processes import free_port, running
 from tests.support.template import function_environment
 
