@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ddtrace.trace import tracer
 from moto.server import ThreadedMotoServer
 
 from tests.support.expected import create_thoughts_table
@@ -23,6 +24,10 @@ os.environ.update(
 )
 os.environ.pop("AWS_SESSION_TOKEN", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# Spans made inside the test process go nowhere: the traced tests run the functions in real
+# processes, each with its own agent.
+tracer.enabled = False
 
 
 @pytest.fixture(scope="session")
