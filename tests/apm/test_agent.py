@@ -1,0 +1,132 @@
+"""The local agent takes what ddtrace sends, stores traces whole, and never answers 404."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import Stack
+from servers import serve
+
+from thinker_local.agent import create_agent_app
+from thinker_local.store import TraceStore
+
+TRACED_PROGRAM = Path(__file__).with_name("tracer_script.py")
+
+
+@pytest.fixture
+def agent(store: TraceStore) -> Iterator[str]:
+    with serve(create_agent_app(store)) as url:
+        yield url
+
+
+@pytest.mark.parametrize("api_version", ["v0.4", "v0.5"])
+def test_a_real_tracer_payload_is_stored_whole(
+    agent: str, store: TraceStore, api_version: str
+) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DD_TRACE_AGENT_URL": agent,
+        "DD_TRACE_API_VERSION": api_version,
+        "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
+        "DD_REMOTE_CONFIGURATION_ENABLED": "false",
+    }
+    completed = subprocess.run(
+        [sys.executable, str(TRACED_PROGRAM)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    trace_id = completed.stdout.strip().splitlines()[-1]
+    assert len(trace_id) == 32 and int(trace_id[:16], 16), "ddtrace makes 128-bit ids"
+    spans = {span.name: span for span in store.trace(trace_id)}
+    assert set(spans) == {"web.request", "cart.load"}
+    root, child = spans["web.request"], spans["cart.load"]
+    assert child.parent_id == root.span_id and root.parent_id is None
+    assert (root.service, root.resource, root.type) == ("shop", "GET /cart", "web")
+    assert root.meta["http.status_code"] == "500"
+    assert child.error and child.meta["error.type"] == "builtins.KeyError"
+    assert child.meta["subject"] == "foo_bar"
+    assert "raise KeyError" in child.meta["error.stack"]
+    assert f"endpoint '{api_version}/traces'" not in completed.stderr  # no downgrade
+
+
+def test_info_advertises_the_trace_endpoints(agent: str) -> None:
+    info = requests.get(f"{agent}/info", timeout=5).json()
+    assert {"/v0.4/traces", "/v0.5/traces", "/v0.6/stats"} <= set(info["endpoints"])
+    assert "/v0.7/config" not in info["endpoints"]  # remote configuration is off
+    assert info["client_drop_p0s"] is False  # the tracer must send every trace
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/v0.6/stats"),
+        ("POST", "/v0.7/config"),
+        ("POST", "/telemetry/proxy/api/v2/apmtelemetry"),
+        ("POST", "/evp_proxy/v2/api/v2/llmobs"),
+        ("POST", "/evp_proxy/v4/api/v2/errorsintake"),
+        ("POST", "/dogstatsd/v2/proxy"),
+        ("POST", "/profiling/v1/input"),
+        ("POST", "/tracer_flare/v1"),
+        ("POST", "/v0.7/traces"),
+    ],
+)
+def test_everything_else_a_tracer_sends_is_accepted(agent: str, method: str, path: str) -> None:
+    response = requests.request(method, f"{agent}{path}", data=b"\x80payload", timeout=5)
+    assert 200 <= response.status_code < 300
+
+
+def test_remote_configuration_answers_with_nothing_to_apply(agent: str) -> None:
+    response = requests.post(f"{agent}/v0.7/config", json={"client": {}}, timeout=5)
+    assert response.json() == {}
+
+
+def test_a_malformed_payload_is_refused_and_nothing_stored(agent: str, store: TraceStore) -> None:
+    response = requests.put(
+        f"{agent}/v0.5/traces",
+        data=b"\x92\x91\xa3abc\x91\x91\x01",
+        headers={"Content-Type": "application/msgpack"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert store.span_count() == 0
+
+
+def test_the_seed_request_is_one_trace_across_both_functions(
+    stack: Stack, seed_trace: tuple[dict[str, Any], str]
+) -> None:
+    response, trace_id = seed_trace
+    assert response["statusCode"] == 200
+    spans = stack.store.trace(trace_id)
+    by_id = {span.span_id: span for span in spans}
+    path = [
+        (s.service, s.name)
+        for s in spans
+        if s.name in ("aws.apigateway", "aws.lambda", "requests.request", "aiohttp.request")
+    ]
+    assert path == [
+        ("thinker-api-gateway", "aws.apigateway"),
+        ("thinker-api", "aws.lambda"),
+        ("thinker-api", "requests.request"),
+        ("thinker-microservice-gateway", "aws.apigateway"),
+        ("thinker-microservice", "aws.lambda"),
+        ("thinker-microservice", "aiohttp.request"),
+    ]
+    thinks = sorted((s for s in spans if s.name == "think"), key=lambda s: s.meta["subject"])
+    assert [t.meta["subject"] for t in thinks] == ["foo_bar", "technology"]
+    foo_bar, technology = thinks
+    assert by_id[foo_bar.parent_id or ""].name == "aiohttp.request"
+    assert foo_bar.error and not technology.error
+    assert foo_bar.meta["error.type"] == "builtins.KeyError"
+    assert foo_bar.meta["error.message"] == "'foo_bar'"
+    dynamodb = [s for s in spans if s.name == "dynamodb.command"]
+    assert {by_id[s.parent_id or ""].meta["subject"] for s in dynamodb} == {"technology", "foo_bar"}

@@ -1,0 +1,167 @@
+"""A local Datadog agent: takes what ddtrace and datadog-lambda send, keeps the traces.
+
+Serve it on 127.0.0.1:8126 (the port ddtrace expects)::
+
+    app = create_agent_app(TraceStore(".thinker/traces.sqlite3"))
+    web.run_app(app, host="127.0.0.1", port=8126)
+
+- ``/v0.4/traces`` and ``/v0.5/traces`` are decoded with Datadog's own decoders (from
+  ddapm-test-agent) and stored in the :class:`~thinker_local.store.TraceStore`.
+- ``/info`` advertises those endpoints, as a real agent does, so ddtrace keeps its default v0.5.
+- Everything else a tracer sends (stats, telemetry, remote configuration, EVP proxy, DogStatsD
+  over HTTP, profiles, flares, ...) is accepted and dropped: nothing is ever answered 404.
+- Optionally, each trace payload is also relayed unchanged to a real Datadog Agent
+  (``forward_url``), which sends it on to Datadog with its own API key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
+    decode_v04,
+    decode_v05,
+)
+
+from .store import TraceStore
+
+logger = logging.getLogger(__name__)
+
+AGENT_PORT = 8126
+STORE: web.AppKey[TraceStore] = web.AppKey("store", TraceStore)
+FORWARD_URL: web.AppKey[str | None] = web.AppKey("forward_url", str)
+FORWARD_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey(
+    "forward_session", aiohttp.ClientSession
+)
+# A real agent's version string; ddtrace only logs it.
+AGENT_VERSION = "7.60.0"
+# Tracers send headers like these with trace payloads; a relay must keep them.
+_RELAYED_HEADERS = (
+    "Content-Type",
+    "Datadog-Meta-Lang",
+    "Datadog-Meta-Lang-Version",
+    "Datadog-Meta-Lang-Interpreter",
+    "Datadog-Meta-Tracer-Version",
+    "Datadog-Container-Id",
+    "X-Datadog-Trace-Count",
+    "Datadog-Client-Computed-Stats",
+    "Datadog-Client-Computed-Top-Level",
+)
+
+Decoder = Callable[[web.Request, bytes], list[list[Any]]]
+
+
+def _decode_v04(request: web.Request, body: bytes) -> list[list[Any]]:
+    content_type = request.headers.get("Content-Type", "application/msgpack").split(";")[0]
+    return list(decode_v04(content_type.strip().lower(), body, suppress_errors=False))
+
+
+def _decode_v05(request: web.Request, body: bytes) -> list[list[Any]]:
+    return list(decode_v05(body))
+
+
+def _traces_handler(decode: Decoder) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            chunks = decode(request, body)
+        except Exception as error:  # a bad payload is the client's fault, never a crash
+            logger.warning("rejected a %s payload: %s", request.path, error)
+            return web.json_response({"error": f"cannot decode payload: {error}"}, status=400)
+        store = request.app[STORE]
+        # SQLite writes block: keep them off the event loop so /info and others stay responsive.
+        count = await asyncio.to_thread(store.add_chunks, chunks)
+        logger.debug("stored %d spans from %s", count, request.path)
+        if request.app[FORWARD_URL]:
+            await _forward(request, body)
+        # As a real agent answers: the sampling rate for every service is 1 (keep everything).
+        return web.json_response({"rate_by_service": {"service:,env:": 1.0}})
+
+    return handle
+
+
+async def _forward(request: web.Request, body: bytes) -> None:
+    """Relay a trace payload to the real agent; a failure is logged, never fatal."""
+    url = f"{request.app[FORWARD_URL]}{request.path}"
+    headers = {name: request.headers[name] for name in _RELAYED_HEADERS if name in request.headers}
+    try:
+        async with request.app[FORWARD_SESSION].put(url, data=body, headers=headers) as response:
+            if response.status >= 300:
+                logger.warning("the Datadog Agent at %s answered %s", url, response.status)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("could not forward traces to %s: %s", url, error)
+
+
+async def info(request: web.Request) -> web.Response:
+    """What this agent supports, in the shape of the Datadog Agent's ``/info``."""
+    return web.json_response(
+        {
+            "version": AGENT_VERSION,
+            "endpoints": [
+                "/v0.4/traces",
+                "/v0.5/traces",
+                "/v0.6/stats",
+                "/telemetry/proxy/",
+                "/evp_proxy/v2/",
+                "/evp_proxy/v4/",
+                "/profiling/v1/input",
+                "/dogstatsd/v2/proxy",
+                "/tracer_flare/v1",
+            ],
+            # Remote configuration is off here: /v0.7/config is not advertised.
+            "feature_flags": [],
+            # False: the tracer must send every trace (a real agent lets it drop P0 traces
+            # once it computes stats itself, but this store is the only copy).
+            "client_drop_p0s": False,
+            "span_meta_structs": True,
+            "long_running_spans": False,
+            "config": {"statsd_port": 8125, "receiver_port": AGENT_PORT},
+        }
+    )
+
+
+async def remote_config(request: web.Request) -> web.Response:
+    """Remote configuration, disabled: no targets, no files, ever."""
+    await request.read()
+    return web.json_response({})
+
+
+async def accept(request: web.Request) -> web.Response:
+    """Anything else a tracer sends: read it, drop it, say OK."""
+    await request.read()
+    if request.method == "GET":
+        return web.json_response({})
+    return web.Response(status=202 if request.path.startswith("/evp_proxy/") else 200, text="OK")
+
+
+async def _forward_session(app: web.Application) -> Any:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        app[FORWARD_SESSION] = session
+        yield
+
+
+def create_agent_app(store: TraceStore, *, forward_url: str | None = None) -> web.Application:
+    """The agent's aiohttp application, storing traces in ``store``.
+
+    ``forward_url`` (e.g. ``http://127.0.0.1:18126``), when given, is a real Datadog Agent that
+    also receives every trace payload unchanged.
+    """
+    # Tracers send payloads of up to several MB; the real agent accepts 25 MB by default.
+    app = web.Application(client_max_size=25 * 1024 * 1024)
+    app[STORE] = store
+    app[FORWARD_URL] = forward_url.rstrip("/") if forward_url else None
+    if forward_url:
+        app.cleanup_ctx.append(_forward_session)
+    for path, decode in (("/v0.4/traces", _decode_v04), ("/v0.5/traces", _decode_v05)):
+        handler = _traces_handler(decode)
+        app.router.add_put(path, handler)
+        app.router.add_post(path, handler)
+    app.router.add_get("/info", info)
+    app.router.add_route("*", "/v0.7/config", remote_config)
+    app.router.add_route("*", "/{tail:.*}", accept)
+    return app

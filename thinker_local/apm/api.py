@@ -1,0 +1,148 @@
+"""The JSON API behind the APM pages (documented in docs/apm-api.md).
+
+Every handler reads the :class:`~thinker_local.store.TraceStore` in a worker thread, so a slow
+query never stalls the event loop that also serves the pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from aiohttp import web
+
+from ..store import TraceStore
+from . import tree
+
+STORE: web.AppKey[TraceStore] = web.AppKey("store", TraceStore)
+
+DEFAULT_WINDOW_S = 3600.0
+MAX_WINDOW_S = 30 * 86400.0
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_WINDOW = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
+
+
+def parse_window(raw: str | None) -> float:
+    """Seconds from ``900``, ``15m``, ``1h``, ``1d``, ``7d``...; 400 if it is none of those."""
+    if not raw:
+        return DEFAULT_WINDOW_S
+    match = _WINDOW.match(raw.strip().lower())
+    if not match:
+        raise web.HTTPBadRequest(text=f"window must look like 15m, 1h, 1d or seconds, not {raw!r}")
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if not 0 < seconds <= MAX_WINDOW_S:
+        raise web.HTTPBadRequest(text="window must be between 1 second and 30 days")
+    return seconds
+
+
+def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name} must be an integer, not {raw!r}") from None
+    return max(low, min(high, value))
+
+
+def _bool(request: web.Request, name: str) -> bool | None:
+    raw = request.query.get(name, "").strip().lower()
+    if raw in ("", "any"):
+        return None
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise web.HTTPBadRequest(text=f"{name} must be true or false, not {raw!r}")
+
+
+def _tag(request: web.Request) -> tuple[str, str] | None:
+    raw = request.query.get("tag", "").strip()
+    if not raw:
+        return None
+    key, sep, value = raw.partition(":")
+    if not sep or not key:
+        raise web.HTTPBadRequest(text=f"tag must look like key:value, not {raw!r}")
+    return key.strip(), value.strip()
+
+
+async def services(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    rows = await asyncio.to_thread(request.app[STORE].services, window)
+    return web.json_response({"window": window, "services": rows})
+
+
+async def resources(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    service = request.match_info["service"]
+    rows = await asyncio.to_thread(request.app[STORE].resources, service, window)
+    return web.json_response({"window": window, "service": service, "resources": rows})
+
+
+async def timeseries(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    buckets = _int(request, "buckets", 60, 1, 120)
+    series = await asyncio.to_thread(
+        request.app[STORE].timeseries,
+        window,
+        service=request.query.get("service") or None,
+        resource=request.query.get("resource") or None,
+        buckets=buckets,
+    )
+    return web.json_response({"window": window, **series})
+
+
+async def traces(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    since = request.query.get("since")
+    rows = await asyncio.to_thread(
+        store.traces,
+        service=request.query.get("service") or None,
+        resource=request.query.get("resource") or None,
+        error=_bool(request, "error"),
+        tag=_tag(request),
+        limit=_int(request, "limit", 50, 1, 500),
+        since_received=int(since) if since and since.isdigit() else None,
+    )
+    return web.json_response({"traces": rows})
+
+
+async def trace(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    trace_id = await asyncio.to_thread(store.find_trace, request.match_info["trace_id"])
+    if trace_id is None:
+        raise web.HTTPNotFound(text=f"no trace {request.match_info['trace_id']!r} in the store")
+    return web.json_response(await asyncio.to_thread(trace_document, store, trace_id))
+
+
+def trace_document(store: TraceStore, trace_id: str) -> dict[str, Any]:
+    """A trace as the API returns it: spans in tree order with depth, and time per service."""
+    spans = store.trace(trace_id)
+    nodes = tree.walk(spans)
+    own = tree.self_times(spans)
+    start, duration = tree.bounds(spans)
+    return {
+        "trace_id": trace_id,
+        "start": start,
+        "duration": duration,
+        "services": tree.service_times(spans),
+        "spans": [
+            {
+                **node.span.to_json(),
+                "depth": node.depth,
+                "descendants": node.descendants,
+                "self_time": own[node.span.span_id],
+            }
+            for node in nodes
+        ],
+    }
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/services", services)
+    app.router.add_get("/api/services/{service}/resources", resources)
+    app.router.add_get("/api/timeseries", timeseries)
+    app.router.add_get("/api/traces", traces)
+    app.router.add_get("/api/traces/{trace_id}", trace)

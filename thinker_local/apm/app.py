@@ -1,0 +1,43 @@
+"""The APM web application: the pages, their static files, and the JSON API behind them.
+
+Every page is the same shell (``static/index.html``); ``static/app.js`` reads the path and draws
+the view from the JSON API, so each view has its own address and works with the back button.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..store import TraceStore
+from . import api
+
+APM_PORT = 8080
+STATIC = Path(__file__).with_name("static")
+# The addresses a person can open or bookmark; all served by the page shell.
+PAGES = ("/", "/services", "/services/{service}", "/resource", "/traces/{trace_id}", "/live")
+
+
+async def _page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@web.middleware
+async def _no_store_for_api(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def create_apm_app(store: TraceStore) -> web.Application:
+    """The APM's aiohttp application over ``store``; serve it on 127.0.0.1:8080."""
+    app = web.Application(middlewares=[_no_store_for_api])
+    app[api.STORE] = store
+    api.add_routes(app)
+    for path in PAGES:
+        app.router.add_get(path, _page)
+    app.router.add_static("/static/", STATIC)
+    return app
