@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from chalicelib.errors import json_error
 from chalicelib.microservice import MicroserviceError, get_microservice
@@ -16,6 +16,7 @@ app = Chalice(app_name="thinker-api")
 def think_handler() -> Response:
     """``GET /think/?subject=a&subject=b``: the microservice's thoughts on each subject."""
     request = app.current_request
+    assert request is not None, "Chalice sets the request before calling a route"
     try:
         subjects = parse_subjects(request.query_params)
         thoughts = get_microservice().think(subjects, timeout=call_budget(app.lambda_context))

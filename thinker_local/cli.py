@@ -1,4 +1,4 @@
-"""``python -m thinker_local COMMAND``: one sub-command per module in :mod:`thinker_local.commands`."""
+"""``python -m thinker_local COMMAND``: one sub-command per module of ``thinker_local.commands``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Sequence
 
 # Each module defines ``register(subparsers)``, which adds its parser and sets ``func``.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("up",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

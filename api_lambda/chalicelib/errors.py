@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalice import Response
+from chalice.app import Response
 
 
 def json_error(status: int, message: str) -> Response:

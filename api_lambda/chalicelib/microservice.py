@@ -97,7 +97,9 @@ def get_microservice() -> MicroserviceClient:
     if _client is None:
         base_url = os.environ.get(URL_VARIABLE, "").strip()
         if not base_url:
-            logger.error("%s is not set: thinker-api cannot reach thinker-microservice", URL_VARIABLE)
+            logger.error(
+                "%s is not set: thinker-api cannot reach thinker-microservice", URL_VARIABLE
+            )
             raise MicroserviceError(500, "thinker-api is not configured")
         _client = MicroserviceClient(base_url)
     return _client

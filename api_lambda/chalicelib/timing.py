@@ -13,7 +13,7 @@ DEFAULT_S = 15.0
 
 
 class LambdaContext(Protocol):
-    def get_remaining_time_in_millis(self) -> int: ...
+    def get_remaining_time_in_millis(self) -> float: ...
 
 
 def call_budget(context: LambdaContext | None) -> float:

@@ -24,7 +24,7 @@ _CLIENT_CONFIG = Config(
 
 
 class DynamoDBThoughts:
-    """A :class:`~microservice.thoughts.ThoughtStore` over one DynamoDB table keyed by ``subject``."""
+    """A :class:`~microservice.thoughts.ThoughtStore` over a DynamoDB table keyed by ``subject``."""
 
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.table_name = table_name

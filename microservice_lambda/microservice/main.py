@@ -22,7 +22,9 @@ from .views import handle
 SERVICE = "thinker-microservice"
 
 
-def create_app(settings: Settings, store: ThoughtStore, *, continue_incoming_trace: bool) -> web.Application:
+def create_app(
+    settings: Settings, store: ThoughtStore, *, continue_incoming_trace: bool
+) -> web.Application:
     """The traced application.
 
     ``continue_incoming_trace`` says whether the aiohttp span continues the trace named by the
@@ -35,7 +37,7 @@ def create_app(settings: Settings, store: ThoughtStore, *, continue_incoming_tra
     app.router.add_get("/", handle)
     # trace_app needs ddtrace's aiohttp integration loaded (in Lambda the layer patches it too).
     ddtrace.patch(aiohttp=True)
-    trace_app(app, service=SERVICE)
+    trace_app(app, service=SERVICE)  # type: ignore[no-untyped-call]
     app["datadog_trace"]["distributed_tracing_enabled"] = continue_incoming_trace
     return app
 

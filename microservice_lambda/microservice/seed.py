@@ -47,11 +47,14 @@ def _respond(
             "LogicalResourceId": event["LogicalResourceId"],
         }
     ).encode()
-    request = urllib.request.Request(
-        event["ResponseURL"],
+    url = str(event["ResponseURL"])
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"ResponseURL must be an HTTP(S) URL, got {url[:40]!r}")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url,
         data=body,
         method="PUT",
         headers={"Content-Type": "", "Content-Length": str(len(body))},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (pre-signed S3 URL)
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (scheme checked)
         response.read()

@@ -1,4 +1,4 @@
-"""The Lambda adapter: API Gateway REST events in, aiohttp's real request handling, proxy results out."""
+"""The Lambda adapter: API Gateway events in, aiohttp's own request handling, proxy results out."""
 
 from __future__ import annotations
 
@@ -82,8 +82,12 @@ def adapter(lifecycle: list[str]) -> Iterator[LambdaAdapter]:
 
 def event(path: str, method: str = "GET", **changes: Any) -> dict[str, Any]:
     sample = load_event("microservice.json")
-    sample.update(path=path, httpMethod=method, multiValueQueryStringParameters=None,
-                  queryStringParameters=None)
+    sample.update(
+        path=path,
+        httpMethod=method,
+        multiValueQueryStringParameters=None,
+        queryStringParameters=None,
+    )
     sample.update(changes)
     return sample
 
@@ -98,12 +102,19 @@ def test_the_application_starts_once_and_cleans_up_on_close(lifecycle: list[str]
 
 
 def test_repeated_query_parameters_reach_the_application_in_order(adapter: LambdaAdapter) -> None:
-    result = adapter(event("/echo", multiValueQueryStringParameters={
-        "subject": ["technology", "foo_bar"], "lang": ["fr"]}))
+    result = adapter(
+        event(
+            "/echo",
+            multiValueQueryStringParameters={"subject": ["technology", "foo_bar"], "lang": ["fr"]},
+        )
+    )
 
     assert result["statusCode"] == 200
     assert json.loads(result["body"])["query"] == [
-        ["subject", "technology"], ["subject", "foo_bar"], ["lang", "fr"]]
+        ["subject", "technology"],
+        ["subject", "foo_bar"],
+        ["lang", "fr"],
+    ]
 
 
 def test_unicode_and_reserved_characters_survive_the_round_trip(adapter: LambdaAdapter) -> None:

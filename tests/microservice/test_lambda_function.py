@@ -45,4 +45,8 @@ def test_a_subject_added_to_the_table_is_answered(lambda_function: ModuleType) -
 
     result = lambda_function.handler(load_event("microservice.json"), None)
 
-    assert json.loads(result["body"])["foo_bar"] == {"error": False, "quote": "Foo.", "author": "Bar"}
+    assert json.loads(result["body"])["foo_bar"] == {
+        "error": False,
+        "quote": "Foo.",
+        "author": "Bar",
+    }
