@@ -12,16 +12,24 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parents[1]), str(HERE.parents[1] / "microservice_lambda")]
+REPO = HERE.parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "microservice_lambda")]
 
-import functions  # noqa: E402
-from servers import serve  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
 
+from tests.apm.functions import SEED_PATH, running_functions  # noqa: E402
+from tests.apm.servers import serve  # noqa: E402
+from tests.support.expected import create_thoughts_table  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 from thinker_local.agent import create_agent_app  # noqa: E402
 from thinker_local.store import TraceStore  # noqa: E402
 
@@ -43,6 +51,11 @@ class RecordingStore(TraceStore):
         with self._chunks_lock:
             self.chunks.extend(chunks)
         return super().add_chunks(chunks)
+
+
+def _lambda_spans(store: TraceStore) -> list[Any]:
+    trace_id = store.latest_trace_id()
+    return [s for s in store.trace(trace_id) if s.name == "aws.lambda"] if trace_id else []
 
 
 def normalise(chunks: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
@@ -72,13 +85,26 @@ def normalise(chunks: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
 
 def main() -> None:
     store = RecordingStore()
-    with (
-        serve(create_agent_app(store)) as agent_url,
-        functions.dynamodb() as dynamodb,
-        functions.microservice(agent_url, dynamodb) as microservice_url,
-    ):
-        functions.call_api(agent_url, microservice_url, ["subject=technology&subject=foo_bar"])
-        functions.wait_for_spans(store, minimum=10)
+    dynamodb = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    dynamodb.start()
+    host, port = dynamodb.get_host_and_port()
+    try:
+        create_thoughts_table(f"http://{host}:{port}")
+        with (
+            tempfile.TemporaryDirectory() as logs,
+            serve(create_agent_app(store)) as agent_url,
+            running_functions(agent_url, f"http://{host}:{port}", Path(logs)) as api_url,
+        ):
+            requests.get(api_url + SEED_PATH, timeout=30).raise_for_status()
+            deadline = time.monotonic() + 30
+            while {s.service for s in _lambda_spans(store)} != {
+                "thinker-api",
+                "thinker-microservice",
+            }:
+                assert time.monotonic() < deadline, "the functions' spans never arrived"
+                time.sleep(0.1)
+    finally:
+        dynamodb.stop()
     FIXTURE.parent.mkdir(exist_ok=True)
     FIXTURE.write_text(json.dumps(normalise(store.chunks), indent=1, sort_keys=True) + "\n")
     print(f"{sum(map(len, store.chunks))} spans in {len(store.chunks)} chunks -> {FIXTURE}")

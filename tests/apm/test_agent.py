@@ -7,13 +7,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from conftest import Stack
-from servers import serve
 
+from tests.apm.functions import Stack
+from tests.apm.servers import serve
+from tests.support.expected import SEED_RESPONSE
 from thinker_local.agent import create_agent_app
 from thinker_local.store import TraceStore
 
@@ -46,14 +46,17 @@ def test_a_real_tracer_payload_is_stored_whole(
         check=True,
     )
     trace_id = completed.stdout.strip().splitlines()[-1]
-    assert len(trace_id) == 32 and int(trace_id[:16], 16), "ddtrace makes 128-bit ids"
+    assert len(trace_id) == 32
+    assert int(trace_id[:16], 16), "ddtrace makes 128-bit ids: the high half is not zero"
     spans = {span.name: span for span in store.trace(trace_id)}
     assert set(spans) == {"web.request", "cart.load"}
     root, child = spans["web.request"], spans["cart.load"]
-    assert child.parent_id == root.span_id and root.parent_id is None
+    assert child.parent_id == root.span_id
+    assert root.parent_id is None
     assert (root.service, root.resource, root.type) == ("shop", "GET /cart", "web")
     assert root.meta["http.status_code"] == "500"
-    assert child.error and child.meta["error.type"] == "builtins.KeyError"
+    assert child.error
+    assert child.meta["error.type"] == "builtins.KeyError"
     assert child.meta["subject"] == "foo_bar"
     assert "raise KeyError" in child.meta["error.stack"]
     assert f"endpoint '{api_version}/traces'" not in completed.stderr  # no downgrade
@@ -102,10 +105,11 @@ def test_a_malformed_payload_is_refused_and_nothing_stored(agent: str, store: Tr
 
 
 def test_the_seed_request_is_one_trace_across_both_functions(
-    stack: Stack, seed_trace: tuple[dict[str, Any], str]
+    stack: Stack, seed_trace: tuple[requests.Response, str]
 ) -> None:
     response, trace_id = seed_trace
-    assert response["statusCode"] == 200
+    assert response.status_code == 200
+    assert response.json() == SEED_RESPONSE
     spans = stack.store.trace(trace_id)
     by_id = {span.span_id: span for span in spans}
     path = [
@@ -125,7 +129,8 @@ def test_the_seed_request_is_one_trace_across_both_functions(
     assert [t.meta["subject"] for t in thinks] == ["foo_bar", "technology"]
     foo_bar, technology = thinks
     assert by_id[foo_bar.parent_id or ""].name == "aiohttp.request"
-    assert foo_bar.error and not technology.error
+    assert foo_bar.error
+    assert not technology.error
     assert foo_bar.meta["error.type"] == "builtins.KeyError"
     assert foo_bar.meta["error.message"] == "'foo_bar'"
     dynamodb = [s for s in spans if s.name == "dynamodb.command"]

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Chunks, trace_copy
 
+from tests.apm.seed import Chunks, trace_copy
 from thinker_local.store import TraceStore, percentile
 
 MS = 1_000_000
@@ -45,14 +45,12 @@ def _lambda_duration(duration_ns: int, *, error: bool = False) -> Any:
     return mutate
 
 
-def test_service_and_resource_stats_on_known_durations(
-    store: TraceStore, seed_chunks: Chunks
-) -> None:
+def test_service_and_resource_stats_on_known_durations(store: TraceStore, seed: Chunks) -> None:
     now = time.time_ns()
     for k in range(1, 11):  # thinker-api's handler takes 10, 20, ... 100 ms; two fail
         store.add_chunks(
             trace_copy(
-                seed_chunks,
+                seed,
                 k,
                 start_ns=now - (20 - k) * 1_000_000_000,
                 mutate=_lambda_duration(k * 10 * MS, error=k in (3, 7)),
@@ -89,55 +87,55 @@ def test_services_include_the_inferred_ones_with_readable_names(
     assert all(s["requests"] == 1 for n, s in services.items() if n.startswith("thinker"))
 
 
-def test_window_leaves_out_older_spans(store: TraceStore, seed_chunks: Chunks) -> None:
+def test_window_leaves_out_older_spans(store: TraceStore, seed: Chunks) -> None:
     now = time.time_ns()
-    store.add_chunks(trace_copy(seed_chunks, 1, start_ns=now - 7200 * 10**9))
-    store.add_chunks(trace_copy(seed_chunks, 2, start_ns=now - 60 * 10**9))
+    store.add_chunks(trace_copy(seed, 1, start_ns=now - 7200 * 10**9))
+    store.add_chunks(trace_copy(seed, 2, start_ns=now - 60 * 10**9))
     requests = {s["service"]: s["requests"] for s in store.services(3600)}
     assert requests["thinker-api"] == 1
     assert {s["service"]: s["requests"] for s in store.services(86400)}["thinker-api"] == 2
 
 
 def test_trace_ids_keep_all_128_bits_and_decimal_low_bits_find_them(
-    seeded_store: TraceStore,
+    seeded_store: TraceStore, seed: Chunks
 ) -> None:
     (summary,) = seeded_store.traces()
     # ddtrace sent the low 64 bits as trace_id and the high 64 in _dd.p.tid.
     assert summary["trace_id"] == "6924a0c000000000" + "1111222233334444"
     spans = seeded_store.trace(summary["trace_id"])
-    assert len(spans) == 294
+    assert len(spans) == sum(map(len, seed))
     assert seeded_store.find_trace(str(0x1111_2222_3333_4444)) == summary["trace_id"]
     assert seeded_store.find_trace("6924A0C0000000001111222233334444") == summary["trace_id"]
     assert seeded_store.find_trace("123") is None
 
 
-def test_traces_survive_a_restart(tmp_path: Path, seed_chunks: Chunks) -> None:
+def test_traces_survive_a_restart(tmp_path: Path, seed: Chunks) -> None:
     path = tmp_path / "traces.sqlite3"
     with TraceStore(path) as first:
-        first.add_chunks(trace_copy(seed_chunks, 0, start_ns=time.time_ns()))
+        first.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns()))
         before = first.trace(first.latest_trace_id() or "")
     with TraceStore(path) as reopened:
         assert reopened.trace(reopened.latest_trace_id() or "") == before
         assert reopened.services(3600)
 
 
-def test_a_payload_sent_twice_is_stored_once(store: TraceStore, seed_chunks: Chunks) -> None:
-    chunks = trace_copy(seed_chunks, 0, start_ns=time.time_ns())
+def test_a_payload_sent_twice_is_stored_once(store: TraceStore, seed: Chunks) -> None:
+    chunks = trace_copy(seed, 0, start_ns=time.time_ns())
     store.add_chunks(chunks)
     store.add_chunks(chunks)
-    assert store.span_count() == 294
+    assert store.span_count() == sum(map(len, seed))
 
 
-def test_trace_list_filters_by_error_and_by_tag(store: TraceStore, seed_chunks: Chunks) -> None:
+def test_trace_list_filters_by_error_and_by_tag(store: TraceStore, seed: Chunks) -> None:
     now = time.time_ns()
-    store.add_chunks(trace_copy(seed_chunks, 1, start_ns=now - 3 * 10**9))
+    store.add_chunks(trace_copy(seed, 1, start_ns=now - 3 * 10**9))
 
     def technology_only(span: dict[str, Any]) -> None:
         if span["name"] == "think" and span["meta"]["subject"] == "foo_bar":
             span["error"] = 0
             span["meta"]["subject"] = "technology"
 
-    store.add_chunks(trace_copy(seed_chunks, 2, start_ns=now - 2 * 10**9, mutate=technology_only))
+    store.add_chunks(trace_copy(seed, 2, start_ns=now - 2 * 10**9, mutate=technology_only))
     newest, oldest = store.traces()
     assert newest["start"] > oldest["start"]
     assert [t["trace_id"] for t in store.traces(error=True)] == [oldest["trace_id"]]
@@ -164,16 +162,12 @@ def test_trace_list_for_a_resource_describes_its_span(seeded_store: TraceStore) 
     assert entry["span_error"] is False
 
 
-def test_timeseries_counts_requests_and_errors_per_bucket(
-    store: TraceStore, seed_chunks: Chunks
-) -> None:
+def test_timeseries_counts_requests_and_errors_per_bucket(store: TraceStore, seed: Chunks) -> None:
     now = time.time()
     for k in range(6):  # one request every 10 minutes, the last three failing
         start = int((now - 3600 + 300 + k * 600) * 1e9)
         store.add_chunks(
-            trace_copy(
-                seed_chunks, k, start_ns=start, mutate=_lambda_duration(10 * MS, error=k >= 3)
-            )
+            trace_copy(seed, k, start_ns=start, mutate=_lambda_duration(10 * MS, error=k >= 3))
         )
     series = store.timeseries(3600, service="thinker-api", buckets=6, now=now)
     assert series["interval"] == 600
