@@ -1,0 +1,108 @@
+"""DynamoDB, locally: moto's server, with the template's tables created in it.
+
+moto runs as its own process (its Flask server would otherwise share the gateway's interpreter
+and GIL); its request log goes to ``<state dir>/logs/dynamodb.log``. Tables are created from
+their ``AWS::DynamoDB::Table`` properties, as CloudFormation would create them; filling them is
+the template's own business (its seed custom resource, see :mod:`thinker_local.custom_resources`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import boto3
+
+from .account import LocalAccount
+from .process import spawn, terminate
+from .template import Table
+
+STARTUP_TIMEOUT_S = 30.0
+
+
+class DynamoDBError(RuntimeError):
+    """Local DynamoDB could not be started or set up."""
+
+
+class LocalDynamoDB:
+    """moto's server on ``host:port``."""
+
+    def __init__(self, port: int, *, log_path: Path, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port
+        self._log_path = log_path
+        self._process: asyncio.subprocess.Process | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    async def start(self) -> None:
+        """Start the server and wait until it answers."""
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self._log_path.open("ab")
+        self._process = await spawn(
+            sys.executable,
+            "-m",
+            "moto.server",
+            "-H",
+            self.host,
+            "-p",
+            str(self.port),
+            stdout=self._log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.returncode is not None:
+                raise DynamoDBError(
+                    f"moto's server exited with {self._process.returncode}; see {self._log_path}"
+                )
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection(self.host, self.port)
+                writer.close()
+                await writer.wait_closed()
+                return
+            await asyncio.sleep(0.1)
+        raise DynamoDBError(f"moto's server did not listen on {self.url}; see {self._log_path}")
+
+    async def create_tables(self, tables: Iterable[Table], account: LocalAccount) -> None:
+        """Create each table as CloudFormation would, and wait until it is ACTIVE."""
+        client = self._client(account)
+        for table in tables:
+            await asyncio.to_thread(_create_table, client, table)
+
+    async def stop(self) -> None:
+        if self._process is not None:
+            await terminate(self._process)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _client(self, account: LocalAccount) -> Any:
+        credentials = account.credentials
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.url,
+            region_name=account.region,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+        )
+
+
+def _create_table(client: Any, table: Table) -> None:
+    client.create_table(**table.create_table_arguments)
+    client.get_waiter("table_exists").wait(
+        TableName=table.name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+    )

@@ -1,0 +1,162 @@
+"""Execution environments per function, as Lambda keeps them: reused warm, added under load.
+
+An invocation takes a warm idle environment if there is one, or starts a new one (a cold
+start), up to the function's concurrency limit; beyond it, it waits for one to free up.
+An environment that crashed, timed out or failed its init is dropped, so the next invocation
+gets a fresh one. When the function's code changes, every environment is recycled: idle ones at
+once, busy ones when their invocation ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Mapping
+
+from .environment import ExecutionEnvironment
+from .runtime import InvocationResult
+from .template import Function
+
+# Lambda's default account concurrency is far higher; a laptop is not.
+DEFAULT_MAX_ENVIRONMENTS = 10
+
+EnvironmentFactory = Callable[[Function], ExecutionEnvironment]
+
+
+class FunctionPool:
+    """The execution environments of one function."""
+
+    def __init__(
+        self,
+        function: Function,
+        factory: EnvironmentFactory,
+        *,
+        max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+    ) -> None:
+        self.function = function
+        self._factory = factory
+        self._max = max_environments
+        self._idle: list[ExecutionEnvironment] = []
+        self._all: set[ExecutionEnvironment] = set()
+        self._retired: set[ExecutionEnvironment] = set()
+        self._changed = asyncio.Condition()
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        return len(self._all)
+
+    @property
+    def pids(self) -> set[int]:
+        return {env.pid for env in self._all if env.pid is not None}
+
+    async def invoke(self, payload: bytes, request_id: str | None = None) -> InvocationResult:
+        """Run one invocation in an environment of this function."""
+        environment = await self._acquire()
+        try:
+            return await environment.invoke(payload, request_id or str(uuid.uuid4()))
+        finally:
+            await self._release(environment)
+
+    async def warm(self) -> None:
+        """Start one environment ahead of the first request (samconfig's EAGER warm containers)."""
+        async with self._changed:
+            if self._closed or self._all:
+                return
+            environment = self._factory(self.function)
+            self._all.add(environment)
+        try:
+            await environment.start()
+        except BaseException:
+            await self._discard(environment)
+            raise
+        async with self._changed:
+            self._idle.append(environment)
+            self._changed.notify()
+
+    async def recycle(self) -> None:
+        """The code changed: retire every environment; new invocations get fresh ones."""
+        async with self._changed:
+            idle, self._idle = self._idle, []
+            self._retired |= self._all - set(idle)
+        for environment in idle:
+            await self._discard(environment)
+
+    async def close(self) -> None:
+        """Stop every environment, busy or not."""
+        async with self._changed:
+            self._closed = True
+            environments = list(self._all)
+            self._idle = []
+            self._changed.notify_all()
+        await asyncio.gather(*(self._discard(env) for env in environments))
+
+    async def _acquire(self) -> ExecutionEnvironment:
+        async with self._changed:
+            while True:
+                if self._closed:
+                    raise RuntimeError(f"{self.function.logical_id} is shutting down")
+                while self._idle:
+                    environment = self._idle.pop()
+                    if environment.alive:
+                        return environment
+                    self._all.discard(environment)
+                if len(self._all) < self._max:
+                    environment = self._factory(self.function)
+                    self._all.add(environment)
+                    break
+                await self._changed.wait()
+        try:
+            await environment.start()
+        except BaseException:
+            await self._discard(environment)
+            raise
+        return environment
+
+    async def _release(self, environment: ExecutionEnvironment) -> None:
+        async with self._changed:
+            keep = environment.alive and not self._closed and environment not in self._retired
+            if keep:
+                self._idle.append(environment)
+            self._changed.notify()
+        if not keep:
+            await self._discard(environment)
+
+    async def _discard(self, environment: ExecutionEnvironment) -> None:
+        with contextlib.suppress(Exception):
+            await environment.stop()
+        async with self._changed:
+            self._all.discard(environment)
+            self._retired.discard(environment)
+            self._changed.notify()
+
+
+class LambdaService:
+    """Every function of the template, invoked by logical id."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, Function],
+        factory: EnvironmentFactory,
+        *,
+        max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+    ) -> None:
+        self.pools = {
+            logical_id: FunctionPool(function, factory, max_environments=max_environments)
+            for logical_id, function in functions.items()
+        }
+
+    async def invoke(self, function: str, payload: bytes) -> InvocationResult:
+        return await self.pools[function].invoke(payload)
+
+    async def warm(self) -> None:
+        """Start one environment for each function that serves an API."""
+        await asyncio.gather(*(pool.warm() for pool in self.pools.values() if pool.function.eager))
+
+    async def recycle(self, functions: set[str]) -> None:
+        for logical_id in functions:
+            await self.pools[logical_id].recycle()
+
+    async def close(self) -> None:
+        await asyncio.gather(*(pool.close() for pool in self.pools.values()))

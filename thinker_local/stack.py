@@ -1,0 +1,342 @@
+"""The whole local stack, started and stopped as one: what ``make up`` runs.
+
+Start-up, in order: take the state directory's lock (one stack at a time), bind every port
+(a clear message if one is taken), start the Datadog agent and the APM views, DynamoDB with the
+template's tables, the Lambda service (one warm environment per API function), the template's
+custom resources (the seed), then one gateway per API. Then it prints the URLs, recycles a
+function's environments when its code changes, and on Ctrl-C or SIGTERM stops everything it
+started, in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import re
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import web
+
+from .account import LOCAL_ACCOUNT
+from .custom_resources import create_custom_resources, functions_used
+from .dynamodb import LocalDynamoDB
+from .environment import ExecutionEnvironment
+from .gateway import Gateway
+from .net import check_free, listen
+from .output import Output
+from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
+from .template import Function, LocalSettings, Template, load_template
+
+HOST = "127.0.0.1"
+LOCK_FILE = "up.lock"
+INFO_FILE = "up.json"
+TRACES_FILE = "traces.sqlite3"
+_EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message tells the user what to do."""
+
+
+class AlreadyRunning(StackError):
+    """Another stack holds the state directory's lock."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What ``up`` was asked to run."""
+
+    template_path: Path
+    state_dir: Path
+    first_port: int = 5000
+    other_ports: int = 8000
+    api_ports: dict[str, int] = field(default_factory=dict)
+    dynamodb_port: int = 5005
+    agent_port: int = 8126
+    apm_port: int = 8080
+    # Start the local agent and APM views; without them, traces go to trace_agent_url.
+    apm: bool = True
+    trace_agent_url: str | None = None
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    reload: bool = True
+    max_environments: int = DEFAULT_MAX_ENVIRONMENTS
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class Stack:
+    """Everything ``up`` starts, and the order to stop it in."""
+
+    def __init__(self, config: StackConfig, output: Output | None = None) -> None:
+        self.config = config
+        self.output = output or Output()
+        self.template: Template | None = None
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
+        self._lock: IO[str] | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start everything, serve until ``stop`` is set, then stop everything."""
+        starting = asyncio.ensure_future(self.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            # A Ctrl-C during start-up stops it too.
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                starting.result()
+                await stopping
+        finally:
+            for task in (starting, stopping):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            self.output.info("stopping…")
+            await self.close()
+            self.output.info("stopped")
+
+    async def start(self) -> None:
+        config = self.config
+        self._take_lock()
+        trace_agent_url = config.trace_agent_url or f"http://{HOST}:{config.agent_port}"
+        template = load_template(
+            config.template_path,
+            LocalSettings(
+                api_ports=config.api_ports,
+                first_port=config.first_port,
+                other_ports=config.other_ports,
+                dynamodb_url=f"http://{HOST}:{config.dynamodb_port}",
+                trace_agent_url=trace_agent_url,
+                parameter_overrides=config.parameter_overrides,
+                environ=config.environ,
+            ),
+        )
+        self.template = template
+        api_sockets = {
+            api.logical_id: self._bind(api.port, api.logical_id) for api in template.apis.values()
+        }
+        extra_servers = self._local_agent_apps() if config.apm else []
+        extra_sockets = [(name, self._bind(port, name), app) for name, port, app in extra_servers]
+        if template.tables:
+            self._check_free(config.dynamodb_port, "DynamoDB")
+
+        for name, sock, app in extra_sockets:
+            await self._serve(app, sock)
+            self.output.info(f"{name} on http://{HOST}:{sock.getsockname()[1]}")
+
+        functions = LambdaService(
+            template.functions,
+            self._environment_factory(),
+            max_environments=config.max_environments,
+        )
+        self._cleanups.append(functions.close)
+        warming = asyncio.ensure_future(functions.warm())
+        try:
+            if template.tables:
+                await self._start_dynamodb(template)
+            if template.custom_resources:
+                for reason in await create_custom_resources(
+                    template, functions.invoke, LOCAL_ACCOUNT
+                ):
+                    self.output.info(f"custom resource {reason}")
+                # Functions that only back custom resources are done: free their environments.
+                for logical_id in functions_used(template.custom_resources):
+                    if not template.functions[logical_id].eager:
+                        await functions.pools[logical_id].close()
+        finally:
+            await warming
+
+        for api in template.apis.values():
+            gateway = Gateway(api, functions, account=LOCAL_ACCOUNT, output=self.output)
+            await self._serve(gateway.create_app(), api_sockets[api.logical_id])
+        if config.reload:
+            watcher = asyncio.ensure_future(self._watch(template, functions))
+            self._cleanups.append(lambda: _cancel(watcher))
+        self._write_info(template, extra_sockets)
+        self._banner(
+            template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
+        )
+
+    async def close(self) -> None:
+        """Stop what was started, newest first; every step runs even if one fails."""
+        while self._cleanups:
+            cleanup = self._cleanups.pop()
+            try:
+                await cleanup()
+            except Exception as error:  # keep stopping the rest
+                self.output.info(f"while stopping: {type(error).__name__}: {error}")
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                (self.config.state_dir / INFO_FILE).unlink()
+            self._lock.close()
+            self._lock = None
+
+    # -- start-up steps --------------------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        state = self.config.state_dir
+        state.mkdir(parents=True, exist_ok=True)
+        lock = (state / LOCK_FILE).open("a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise AlreadyRunning(_already_running_message(state)) from None
+        self._lock = lock
+
+    def _bind(self, port: int, what: str) -> Any:
+        try:
+            sock = listen(HOST, port)
+        except OSError:
+            raise StackError(
+                f"port {port} ({what}) is already in use by another program;"
+                " stop it, or choose another port (see `python -m thinker_local up --help`)"
+            ) from None
+        self._cleanups.append(_close_socket(sock))
+        return sock
+
+    def _check_free(self, port: int, what: str) -> None:
+        try:
+            check_free(HOST, port)
+        except OSError:
+            raise StackError(
+                f"port {port} ({what}) is already in use by another program;"
+                " stop it, or choose another port (see `python -m thinker_local up --help`)"
+            ) from None
+
+    async def _serve(self, app: web.Application, sock: Any) -> None:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        self._cleanups.append(runner.cleanup)
+        await web.SockSite(runner, sock).start()
+
+    def _local_agent_apps(self) -> list[tuple[str, int, web.Application]]:
+        """The Datadog agent and the APM views, when this checkout has them."""
+        try:
+            from .agent import create_agent_app
+            from .store import TraceStore
+        except ImportError:
+            self.output.info("no local Datadog agent in this checkout: traces are not stored")
+            return []
+        store = TraceStore(self.config.state_dir / TRACES_FILE)
+        apps = [("Datadog agent", self.config.agent_port, create_agent_app(store))]
+        try:
+            from .apm import create_apm_app
+        except ImportError:
+            self.output.info("no APM views in this checkout")
+        else:
+            apps.append(("APM", self.config.apm_port, create_apm_app(store)))
+        return apps
+
+    async def _start_dynamodb(self, template: Template) -> None:
+        dynamodb = LocalDynamoDB(
+            self.config.dynamodb_port,
+            host=HOST,
+            log_path=self.config.state_dir / "logs" / "dynamodb.log",
+        )
+        self._cleanups.append(dynamodb.stop)
+        await dynamodb.start()
+        await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
+        names = ", ".join(table.name for table in template.tables.values())
+        self.output.info(f"DynamoDB on {dynamodb.url} (tables: {names})")
+
+    def _environment_factory(self) -> Callable[[Function], ExecutionEnvironment]:
+        def create(function: Function) -> ExecutionEnvironment:
+            return ExecutionEnvironment(function, account=LOCAL_ACCOUNT, output=self.output)
+
+        return create
+
+    async def _watch(self, template: Template, functions: LambdaService) -> None:
+        """Recycle a function's environments when a file under its CodeUri changes."""
+        from watchfiles import awatch
+
+        directories = sorted(template.code_dirs())
+        async for changes in awatch(*directories, template.path):
+            paths = [Path(path) for _, path in changes]
+            if template.path in paths:
+                self.output.info("template.yaml changed: restart `make up` to apply it")
+            changed = {
+                logical_id
+                for logical_id, function in template.functions.items()
+                if any(path.is_relative_to(function.code_dir) for path in paths)
+            }
+            if changed:
+                self.output.info(f"code changed: new environments for {', '.join(sorted(changed))}")
+                await functions.recycle(changed)
+                await functions.warm()
+
+    def _write_info(
+        self, template: Template, extra: list[tuple[str, Any, web.Application]]
+    ) -> None:
+        info = {
+            "pid": os.getpid(),
+            "apis": {api.logical_id: api.url for api in template.apis.values()},
+            "servers": {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra},
+        }
+        (self.config.state_dir / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
+
+    def _banner(
+        self, template: Template, trace_agent_url: str, extra: list[tuple[str, int]]
+    ) -> None:
+        say = self.output.info
+        say(f"{template.path.name}: stack {template.stack_name!r} is up")
+        for api in template.apis.values():
+            for route in api.routes:
+                auth = ", AWS_IAM" if route.iam_auth else ""
+                url = api.url.rstrip("/") + route.path
+                say(f"  {api.logical_id:<18} {route.method} {url}  → {route.function}{auth}")
+        for name, port in extra:
+            say(f"  {name:<18} http://{HOST}:{port}/")
+        say(f"  traces go to       {trace_agent_url}")
+        for output in template.outputs:
+            example = _EXAMPLE_CURL.search(output.description)
+            if example and output.value.startswith(f"http://{HOST}:"):
+                local = output.value.removeprefix(f"http://{HOST}:")
+                say("Try:")
+                say(f"  curl 'localhost:{local}{example.group(1)}'")
+        say("Ctrl-C stops everything.")
+
+
+def _already_running_message(state: Path) -> str:
+    try:
+        info = json.loads((state / INFO_FILE).read_text())
+    except (OSError, ValueError):
+        info = {}
+    urls = ", ".join(info.get("apis", {}).values())
+    pid = info.get("pid", "?")
+    where = f" serving {urls}" if urls else ""
+    return (
+        f"thinker is already running (pid {pid}){where}, with state in {state}/."
+        f" Use that one, or stop it first (Ctrl-C in its terminal, or `kill {pid}`)."
+    )
+
+
+def _close_socket(sock: Any) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        sock.close()
+
+    return close
+
+
+async def _cancel(task: asyncio.Future[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+@contextlib.asynccontextmanager
+async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """An event set by the first SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
