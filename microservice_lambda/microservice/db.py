@@ -11,15 +11,17 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
-from .thoughts import Thought
+from .thoughts import Thought, ThoughtsUnavailable
 
-# Throttling and transient faults are retried a bounded number of times with backoff, and
-# each call is bounded in time, so a slow table becomes an error rather than a hung request.
+# Throttling and transient faults are retried a bounded number of times with exponential
+# backoff, and each attempt is bounded in time: at worst about 5 s, within the function's 10 s,
+# so a slow or throttled table becomes a clear error rather than a Lambda timeout.
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=3,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=0.5,
+    read_timeout=1,
 )
 
 
@@ -37,10 +39,13 @@ class DynamoDBThoughts:
         return self._client
 
     def get(self, subject: str) -> Thought:
-        item = self.client.get_item(
-            TableName=self.table_name,
-            Key={"subject": {"S": subject}},
-        ).get("Item")
+        try:
+            item = self.client.get_item(
+                TableName=self.table_name,
+                Key={"subject": {"S": subject}},
+            ).get("Item")
+        except (BotoCoreError, ClientError) as error:
+            raise ThoughtsUnavailable(f"{self.table_name}: {error}") from error
         if item is None:
             raise KeyError(subject)
         return Thought(quote=item["quote"]["S"], author=item["author"]["S"])

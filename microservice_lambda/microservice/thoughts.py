@@ -17,8 +17,16 @@ class Thought:
     author: str
 
 
+class ThoughtsUnavailable(Exception):
+    """The store could not be read (throttled, down, timing out) after its retries."""
+
+
 class ThoughtStore(Protocol):
-    """Where thoughts are looked up; ``get`` raises ``KeyError`` for an unknown subject."""
+    """Where thoughts are looked up.
+
+    ``get`` raises ``KeyError`` for an unknown subject and :class:`ThoughtsUnavailable` when the
+    store cannot answer.
+    """
 
     def get(self, subject: str) -> Thought: ...
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 from ddtrace.trace import tracer
 
 from .keys import SETTINGS, THOUGHTS
-from .thoughts import Thought, ThoughtStore, answer
+from .thoughts import Thought, ThoughtStore, ThoughtsUnavailable, answer
+
+logger = logging.getLogger(__name__)
 
 
 @tracer.wrap(name="think")
@@ -35,5 +38,9 @@ async def _answer(app: web.Application, subject: str) -> dict[str, object]:
 async def handle(request: web.Request) -> web.Response:
     """``GET /?subject=a&subject=b``: one answer per subject, in the request's order."""
     subjects = request.query.getall("subject", [])
-    answers = await asyncio.gather(*(_answer(request.app, subject) for subject in subjects))
+    try:
+        answers = await asyncio.gather(*(_answer(request.app, subject) for subject in subjects))
+    except ThoughtsUnavailable:
+        logger.exception("the thoughts store is unavailable")
+        return web.json_response({"error": "thoughts are unavailable, try again later"}, status=503)
     return web.json_response(dict(zip(subjects, answers, strict=True)))

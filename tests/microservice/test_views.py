@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from microservice.main import create_app
 from microservice.settings import Settings
-from microservice.thoughts import InMemoryThoughts, Thought, seed_thoughts
+from microservice.thoughts import InMemoryThoughts, Thought, ThoughtsUnavailable, seed_thoughts
 from tests.support.expected import SEED_RESPONSE
 
 
@@ -96,3 +96,17 @@ async def test_each_subject_waits_the_configured_delays(
     await client.get("/", params=[("subject", "technology"), ("subject", "foo_bar")])
 
     assert sorted(waits) == [0.2, 0.2, 0.5, 0.5]
+
+
+class BrokenThoughts:
+    def get(self, subject: str) -> Thought:
+        raise ThoughtsUnavailable("throttled")
+
+
+async def test_an_unavailable_store_is_a_503_json_error(aiohttp_client: Any) -> None:
+    client = await aiohttp_client(app_with(BrokenThoughts()))
+
+    response = await client.get("/", params=[("subject", "technology")])
+
+    assert response.status == 503
+    assert await response.json() == {"error": "thoughts are unavailable, try again later"}
