@@ -135,6 +135,7 @@ class ExecutionEnvironment:
         self._log(f"START RequestId: {request_id} Version: $LATEST")
         await runtime.submit(invocation)
         submitted = time.monotonic()
+        memory_mb: int | None = None
         waiting: set[asyncio.Future[Any]] = {invocation.result, exited}
         done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if invocation.result in done:
@@ -150,10 +151,13 @@ class ExecutionEnvironment:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             message = f"{stamp} {request_id} Task timed out after {timeout:.2f} seconds"
             self._log(message)
+            memory_mb = self._max_memory_mb()
             await self.stop()
             result = InvocationResult.error("Sandbox.Timedout", message)
             status = "\tStatus: timeout"
 
+        if memory_mb is None:
+            memory_mb = self._max_memory_mb()
         started = invocation.started_at or submitted
         duration_ms = (time.monotonic() - started) * 1000
         init = ""
@@ -164,7 +168,7 @@ class ExecutionEnvironment:
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms"
             f"\tBilled Duration: {max(1, math.ceil(duration_ms))} ms"
             f"\tMemory Size: {self.function.memory_mb} MB"
-            f"\tMax Memory Used: {self._max_memory_mb()} MB{init}{status}"
+            f"\tMax Memory Used: {memory_mb} MB{init}{status}"
         )
         return result
 
