@@ -319,7 +319,17 @@ class TraceStore:
             if peer not in own and not self._has_own_spans(peer, since)
         }
         result = []
-        for service, group in sorted({**own, **inferred}.items()):
+        # As Datadog lists them: busiest first, inferred services after, cold starts last.
+        ordered = sorted(
+            {**own, **inferred}.items(),
+            key=lambda item: (
+                item[1].kind == "Lambda cold start",
+                item[0] in inferred,
+                -len(item[1].durations),
+                item[0],
+            ),
+        )
+        for service, group in ordered:
             result.append(
                 {
                     "service": service,
@@ -341,9 +351,12 @@ class TraceStore:
     def _selector(
         self, service: str | None, resource: str | None, table: str = "spans"
     ) -> tuple[str, list[Any]]:
-        """The WHERE clause picking the spans whose stats describe a service or a resource."""
+        """The WHERE clause picking the spans whose stats describe a service or a resource.
+
+        With neither, the root spans: the requests that entered the system.
+        """
         if service is None:
-            return f"{table}.top_level = 1", []
+            return f"{table}.parent_id IS NULL", []
         if not self._query("SELECT 1 FROM spans WHERE service = ? LIMIT 1", (service,)):
             # An inferred service: described by the client spans calling it.
             if resource is None:
@@ -395,8 +408,8 @@ class TraceStore:
     ) -> dict[str, Any]:
         """Requests, errors and latency percentiles per time bucket over the window.
 
-        Without a service, all top-level spans; with one, the spans its stats count; with a
-        resource too, that resource's.
+        Without a service, the root spans; with one, the spans its stats count; with a resource
+        too, that resource's.
         """
         end = time.time() if now is None else now
         count = max(1, min(buckets, MAX_BUCKETS))
@@ -608,7 +621,9 @@ def _span_row(span: Mapping[str, Any], services: Mapping[int, str], high: str) -
     span_id = int(span.get("span_id") or 0)
     parent = int(span.get("parent_id") or 0)
     service = str(span.get("service") or "")
-    top_level = (
+    # ddtrace marks many cold-start import spans top-level; a cold start counts once, by its
+    # aws.lambda.load span, or the cold-start "service" would show one request per module.
+    top_level = span.get("name") != "aws.lambda.import" and (
         metrics.get("_dd.top_level") == 1
         or metrics.get("_top_level") == 1
         or parent == 0
