@@ -1,0 +1,77 @@
+"""Stopping the stack leaves no process behind: Ctrl-C, SIGTERM, even a SIGKILL of the stack."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.local.conftest import FAULTS_TEMPLATE, alive, running_stack, up_command
+from tests.support.processes import free_port
+
+
+def _busy_stack(tmp_path: Path) -> tuple[list[str], str]:
+    port = free_port()
+    args = up_command(
+        "--template",
+        str(FAULTS_TEMPLATE),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--port",
+        str(port),
+        "--no-apm",
+    )
+    return args, f"http://127.0.0.1:{port}"
+
+
+def _start_environments(base: str) -> None:
+    """Several environments of one function, one of them still busy."""
+    with concurrent.futures.ThreadPoolExecutor(3) as executor:
+        list(executor.map(lambda _: requests.get(f"{base}/pool?sleep=0.5", timeout=60), range(3)))
+    with pytest.raises(requests.Timeout):
+        requests.get(f"{base}/echo?sleep=30", timeout=0.5)
+
+
+def _wait_gone(pids: set[int], timeout: float = 30.0) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_ends_every_process_the_stack_started(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    args, base = _busy_stack(tmp_path)
+    with running_stack(args, tmp_path / "stack.log") as stack:
+        _start_environments(base)
+        started = stack.remember()
+        assert stack.process is not None
+        # A few environments, each an awslambdaric process.
+        assert len(started) >= 4
+
+        os.kill(stack.process.pid, signum)
+        code = stack.process.wait(timeout=60)
+
+        assert code == 0
+        assert alive(started) == set()
+        assert "stopped" in stack.output()
+
+
+def test_a_killed_stack_takes_its_environments_with_it(tmp_path: Path) -> None:
+    args, base = _busy_stack(tmp_path)
+    with running_stack(args, tmp_path / "stack.log") as stack:
+        _start_environments(base)
+        started: set[int] = stack.remember()
+        assert stack.process is not None
+
+        os.kill(stack.process.pid, signal.SIGKILL)
+        stack.process.wait(timeout=30)
+
+        assert _wait_gone(started) == set()
