@@ -23,3 +23,8 @@ venv:
 ## lock: re-pin requirements/dev.txt from requirements/dev.in
 lock:
 	scripts/lock
+
+.PHONY: test-sam-local
+## test-sam-local: opt-in; the real `sam build` + `sam local start-api` in Docker, traced (root; docs/sam-local.md)
+test-sam-local: venv
+	$(PYTHON) -m pytest -m sam_local tests/sam_local -o log_cli=true --log-cli-level=INFO
