@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from ddtrace.trace import tracer
-from moto.server import ThreadedMotoServer
 
 from tests.support.expected import create_thoughts_table
 from tests.support.processes import free_port, running
@@ -31,17 +30,19 @@ tracer.enabled = False
 
 
 @pytest.fixture(scope="session")
-def dynamodb_url() -> Iterator[str]:
-    """moto's DynamoDB on loopback, with the seeded thoughts table."""
+def dynamodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's DynamoDB server on loopback, with the seeded thoughts table.
+
+    In its own process: in-process ``mock_aws`` tests reset moto's backends, which a threaded
+    server in this process would share.
+    """
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
+    args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with running(args, port=port, log=log):
+        url = f"http://127.0.0.1:{port}"
         create_thoughts_table(url)
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

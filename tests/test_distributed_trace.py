@@ -104,7 +104,7 @@ def thinker(test_agent: str, dynamodb_url: str, tmp_path: Path) -> Iterator[str]
         yield f"http://127.0.0.1:{api_port}/"
 
 
-def wait_for_trace(agent: str, services: set[str], timeout: float = 30.0) -> list[dict[str, Any]]:
+def wait_for_trace(agent: str, services: set[str], timeout: float = 90.0) -> list[dict[str, Any]]:
     """Every span the agent holds, once each ``service`` has sent its ``aws.lambda`` span."""
     deadline = time.monotonic() + timeout
     spans: list[dict[str, Any]] = []
@@ -119,7 +119,7 @@ def wait_for_trace(agent: str, services: set[str], timeout: float = 30.0) -> lis
 
 
 def test_the_seed_request_answers_the_quick_starts_json(thinker: str) -> None:
-    response = requests.get(thinker + SEED_QUERY, timeout=30)
+    response = requests.get(thinker + SEED_QUERY, timeout=90)
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
@@ -128,7 +128,7 @@ def test_the_seed_request_answers_the_quick_starts_json(thinker: str) -> None:
 
 
 def test_one_request_is_one_trace_across_both_functions(thinker: str, test_agent: str) -> None:
-    assert requests.get(thinker + SEED_QUERY, timeout=30).status_code == 200
+    assert requests.get(thinker + SEED_QUERY, timeout=90).status_code == 200
 
     spans = wait_for_trace(test_agent, {"thinker-api", "thinker-microservice"})
     by_id = {span["span_id"]: span for span in spans}
