@@ -1,9 +1,10 @@
-"""Stopping the stack leaves no process behind: Ctrl-C, SIGTERM, even a SIGKILL of the stack."""
+"""The stack's life: code changes reload, and stopping it leaves no process behind."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -75,3 +76,30 @@ def test_a_killed_stack_takes_its_environments_with_it(tmp_path: Path) -> None:
         stack.process.wait(timeout=30)
 
         assert _wait_gone(started) == set()
+
+
+def test_a_code_change_gives_the_function_fresh_environments(tmp_path: Path) -> None:
+    functions = tmp_path / "faults"
+    shutil.copytree(FAULTS_TEMPLATE.parent, functions)
+    port = free_port()
+    args = up_command(
+        "--template",
+        str(functions / "template.yaml"),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--port",
+        str(port),
+        "--no-apm",
+    )
+    broken_init = functions / "functions" / "broken_init.py"
+    with running_stack(args, tmp_path / "stack.log") as stack:
+        url = f"http://127.0.0.1:{port}/broken-init"
+        assert requests.get(url, timeout=60).json() == {"init": "ok"}
+
+        broken_init.write_text(broken_init.read_text().replace('"ok"', '"reloaded"'))
+        deadline = time.monotonic() + 30
+        while requests.get(url, timeout=60).json() != {"init": "reloaded"}:
+            assert time.monotonic() < deadline, stack.output()
+            time.sleep(0.2)
+
+        assert "code changed: new environments for" in stack.output()
