@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from ..store import Span
 
-# Cold-start tracing adds one span per imported module: folded unless asked for.
-COLD_START_NAMES = frozenset({"aws.lambda.load", "aws.lambda.import"})
+# Cold-start tracing adds an aws.lambda.load span and one aws.lambda.import span per imported
+# module: the views fold the imports unless asked for them.
+LOAD_SPAN = "aws.lambda.load"
+IMPORT_SPAN = "aws.lambda.import"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..apm.api import trace_document
-from ..apm.tree import COLD_START_NAMES
+from ..apm.tree import IMPORT_SPAN, LOAD_SPAN
 from ..store import TraceStore
 
 # Where ``python -m thinker_local up`` keeps the traces (its default --state-dir).
@@ -86,17 +86,10 @@ def _ms(ns: float) -> str:
 
 
 def _visible(spans: list[dict[str, Any]], fold_cold_start: bool) -> list[dict[str, Any]]:
-    """The spans to print: all, or without the descendants of cold-start spans."""
-    rows = []
-    fold_below: int | None = None
-    for span in spans:
-        if fold_below is not None and span["depth"] > fold_below:
-            continue
-        fold_below = None
-        rows.append(span)
-        if fold_cold_start and span["name"] in COLD_START_NAMES and span["descendants"]:
-            fold_below = span["depth"]
-    return rows
+    """The spans to print: all, or all but the cold-start import spans (one per module)."""
+    if not fold_cold_start:
+        return spans
+    return [span for span in spans if span["name"] != IMPORT_SPAN]
 
 
 def _prefix(rows: list[dict[str, Any]], index: int) -> str:
@@ -151,7 +144,7 @@ def print_tree(document: dict[str, Any], out: TextIO, *, fold_cold_start: bool =
                 f"  ERROR {span['meta'].get('error.type', '')}: "
                 f"{span['meta'].get('error.message', '')}"
             )
-        if fold_cold_start and span["name"] in COLD_START_NAMES and span["descendants"]:
+        if fold_cold_start and span["name"] == LOAD_SPAN and span["descendants"]:
             line += f"  (+{span['descendants']} import spans: --all)"
         out.write(line.rstrip() + "\n")
     out.write("\ntime per service:\n")

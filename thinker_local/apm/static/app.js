@@ -230,8 +230,8 @@ async function resourceView(params) {
   await Promise.all([graphs({ service, resource }), loadTraces()]);
 }
 
-// Cold-start tracing adds a span per imported module: folded until asked for.
-const FOLDED = new Set(["aws.lambda.load"]);
+// Cold-start tracing adds a span per imported module: hidden until a load span is unfolded.
+const IMPORT_SPAN = "aws.lambda.import";
 
 async function traceView(traceId) {
   const trace = await api(`/api/traces/${encodeURIComponent(traceId)}`);
@@ -240,7 +240,8 @@ async function traceView(traceId) {
   const root = spans[0];
   const entry = spans.find((s) => s.meta["http.status_code"]) || root;
   const services = [...new Set(spans.map((s) => s.service))];
-  const folded = new Set(spans.filter((s) => FOLDED.has(s.name)).map((s) => s.span_id));
+  const folded = new Set();
+  let showImports = false;
   let selected = (spans.find((s) => s.error) || root).span_id;
 
   const shareBar = trace.services.map((s) => `<div style="width:${(s.share * 100).toFixed(2)}%;background:${colour(s.service)}" title="${esc(s.service)} ${percent(s.share)}"></div>`).join("");
@@ -275,23 +276,26 @@ async function traceView(traceId) {
     <div class="muted mono" style="margin-top:8px;font-size:12px">trace ${esc(trace.trace_id)}</div>`;
 
   function hidden(span) {
+    if (span.name === IMPORT_SPAN && !showImports) return true;
     for (let p = byId.get(span.parent_id); p; p = byId.get(p.parent_id)) if (folded.has(p.span_id)) return true;
     return false;
   }
+  const isLoad = (s) => s.name === "aws.lambda.load" && s.descendants;
 
   function drawRows() {
     const html = spans.filter((s) => !hidden(s)).map((s) => {
       const left = ((s.start - trace.start) / trace.duration) * 100;
       const width = Math.max(0.15, (s.duration / trace.duration) * 100);
       const share = s.duration / trace.duration;
-      const toggle = s.descendants ? (folded.has(s.span_id) ? "▸" : "▾") : "";
+      const closed = isLoad(s) ? !showImports : folded.has(s.span_id);
+      const toggle = s.descendants ? (closed ? "▸" : "▾") : "";
       // Long bars carry their label inside, at their end; short ones just after.
       const inside = left + width > 70;
       const labelPlace = inside ? `right:${Math.max(0.5, 100 - left - width + 0.5)}%` : `left:${left + width + 0.5}%`;
       return `<div class="wf-row${s.span_id === selected ? " selected" : ""}" data-span="${s.span_id}">
         <div class="wf-name" style="padding-left:${8 + s.depth * 14}px" title="${esc(s.service)} · ${esc(s.name)} · ${esc(s.resource)}">
           <span class="toggle" data-toggle="${s.descendants ? s.span_id : ""}">${toggle}</span><span class="dot" style="background:${colour(s.service)}"></span><span class="op">${esc(s.name)}</span><span class="res">${esc(s.resource)}</span>
-          ${folded.has(s.span_id) ? `<span class="badge">+${s.descendants}</span>` : ""}${s.error ? `<span class="badge error">error</span>` : ""}
+          ${s.descendants && closed ? `<span class="badge">+${s.descendants}${isLoad(s) ? " imports" : ""}</span>` : ""}${s.error ? `<span class="badge error">error</span>` : ""}
         </div>
         <div class="wf-track">
           <div class="wf-bar${s.error ? " err" : ""}" style="left:${left}%;width:${width}%;background:${colour(s.service)}"></div>
@@ -329,7 +333,8 @@ async function traceView(traceId) {
     const toggle = event.target.closest("[data-toggle]");
     if (toggle && toggle.dataset.toggle) {
       const id = toggle.dataset.toggle;
-      if (folded.has(id)) folded.delete(id); else folded.add(id);
+      if (isLoad(byId.get(id))) showImports = !showImports;
+      else if (folded.has(id)) folded.delete(id); else folded.add(id);
       drawRows();
       return;
     }
