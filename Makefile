@@ -1,7 +1,7 @@
 # The project's commands. Each sets up .venv (Python 3.12, pinned dependencies) on first use.
 PYTHON := .venv/bin/python
 
-.PHONY: up test lint venv lock
+.PHONY: up test lint venv lock bench
 
 ## up: run the whole system locally (gateway, Lambda environments, DynamoDB, agent, APM)
 up: venv
@@ -16,6 +16,10 @@ lint: venv
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
+
+## bench: measure what a traced request costs, into docs/benchmarks.md (ARGS=--quick: a trial)
+bench: venv
+	$(PYTHON) -m benchmarks $(ARGS)
 
 venv:
 	@scripts/bootstrap

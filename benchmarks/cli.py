@@ -1,0 +1,280 @@
+"""``python -m benchmarks`` (``make bench``): measure everything in one run, write the report.
+
+Steps, each on the same machine, one after the other (nothing measured runs in parallel):
+
+1. both handlers in process, traced and untraced (DynamoDB on moto, agent on loopback);
+2. cold starts: Init Duration with and without the Datadog library, and import times;
+3. the local stack, delays at 0, tracing on: the seed request's latency, each function's
+   REPORT Duration, then throughput at concurrency 1, 4, 8 and 16;
+4. the same stack with ``DD_TRACE_ENABLED=false``: the seed request's latency and Durations;
+5. the local stack at the seed's delays (0.2 s / 0.5 s): 1, 2, 5 and 10 subjects;
+6. ``sam build``: each function's artifact, unzipped and zipped;
+7. ``sam local start-api``, when it can run here.
+
+``--quick`` runs small counts (a trial, about a minute and a half); the default counts are
+for a quiet machine. The report goes to docs/benchmarks.md and docs/benchmarks.svg.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from . import artifacts, coldstart, handlers, lambda_env, sam_local
+from .agent import local_agent
+from .http_load import load
+from .plot import write_svg
+from .progress import Progress
+from .report import write_markdown
+from .results import Results, Throughput
+from .stack import LocalStack, local_stack
+from .stats import Summary, paired_sums
+
+DOCS = lambda_env.REPO / "docs"
+CONCURRENCY = (1, 4, 8, 16)
+SUBJECT_COUNTS = (1, 2, 5, 10)
+# Known subjects first, then unknown ones (an error span each), all distinct.
+SUBJECTS = (
+    "technology",
+    "science",
+    "simplicity",
+    "debugging",
+    "optimization",
+    "programs",
+    "foo_bar",
+    "quux",
+    "xyzzy",
+    "plugh",
+)
+STEPS = 7
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How much each step measures."""
+
+    seed_requests: int
+    invocations: int
+    cold_starts: int
+    import_runs: int
+    throughput_requests: int
+    subject_requests: int
+    warmup: int
+
+
+FULL = Counts(
+    seed_requests=500,
+    invocations=1000,
+    cold_starts=10,
+    import_runs=5,
+    throughput_requests=1000,
+    subject_requests=10,
+    warmup=50,
+)
+QUICK = Counts(
+    seed_requests=100,
+    invocations=200,
+    cold_starts=3,
+    import_runs=1,
+    throughput_requests=150,
+    subject_requests=3,
+    warmup=10,
+)
+
+
+def subjects_path(count: int) -> str:
+    return "/think/?" + urlencode([("subject", s) for s in SUBJECTS[:count]], quote_via=quote)
+
+
+class Bench:
+    def __init__(self, counts: Counts, results: Results, scratch: Path, progress: Progress):
+        self.counts = counts
+        self.results = results
+        self.scratch = scratch
+        self.progress = progress
+
+    async def run(self, only: set[int] | None) -> None:
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("handlers in process, traced and untraced", self.in_process),
+            ("cold starts and import times", self.cold_starts),
+            ("local stack, delays 0, tracing on: latency and throughput", self.stack_traced),
+            ("local stack, delays 0, DD_TRACE_ENABLED=false", self.stack_untraced),
+            ("local stack at the seed's delays: 1, 2, 5, 10 subjects", self.subjects),
+            ("sam build: artifact sizes", self.artifacts),
+            ("sam local start-api", self.sam_local),
+        ]
+        for number, (title, step) in enumerate(steps, start=1):
+            self.progress.step(title)
+            if only and number not in only:
+                self.progress.note("skipped")
+                continue
+            try:
+                await step()
+            except Exception as error:  # one failed step must not lose the others' figures
+                self.progress.note(f"FAILED: {type(error).__name__}: {error}")
+                self.results.failures.append(f"step {number} ({title}): {error}")
+                traceback.print_exc()
+
+    async def in_process(self) -> None:
+        counts, results = self.counts, self.results
+        async with local_agent(self.scratch / "agent") as agent_url:
+            samples: dict[tuple[str, str], list[float]] = {}
+            for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
+                for mode in handlers.MODES:
+                    self.progress.note(f"{name}, {mode}: {counts.invocations} invocations")
+                    durations_us = await handlers.measure(
+                        logical_id,
+                        mode,
+                        agent_url=agent_url,
+                        scratch=self.scratch / "handlers",
+                        invocations=counts.invocations,
+                        warmup=counts.warmup,
+                    )
+                    samples[name, mode] = [us / 1000 for us in durations_us]
+                    results.in_process[name, mode] = Summary.of(samples[name, mode])
+        for mode in handlers.MODES:
+            both = paired_sums(samples["thinker-api", mode], samples["thinker-microservice", mode])
+            results.seed[f"handlers in process, {_tracing(mode)}"] = Summary.of(both)
+
+    async def cold_starts(self) -> None:
+        counts, results = self.counts, self.results
+        async with local_agent(self.scratch / "agent-cold") as agent_url:
+            for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
+                for mode in handlers.MODES:
+                    self.progress.note(f"{name}, {mode}: {counts.cold_starts} cold starts")
+                    inits = await coldstart.init_durations(
+                        logical_id, mode, agent_url=agent_url, samples=counts.cold_starts
+                    )
+                    results.init[name, mode] = Summary.of(inits)
+        self.progress.note(f"python -X importtime, {counts.import_runs} run(s) per module")
+        results.imports = await asyncio.to_thread(coldstart.import_profiles, counts.import_runs)
+
+    async def stack_traced(self) -> None:
+        counts, results = self.counts, self.results
+        with local_stack(
+            self.scratch / "stack-traced", parameter_overrides=lambda_env.NO_DELAYS
+        ) as stack:
+            results.seed["local stack, tracing on"] = await self._seed(stack, "traced")
+            for concurrency in CONCURRENCY:
+                label = f"concurrency {concurrency}"
+                measured = await load(
+                    stack.url(),
+                    requests=counts.throughput_requests,
+                    concurrency=concurrency,
+                    # Enough to start the environments this concurrency needs before measuring.
+                    warmup=max(counts.warmup, 5 * concurrency),
+                    on_progress=lambda done, total, label=label: self.progress.count(
+                        label, done, total
+                    ),
+                )
+                results.throughput.append(
+                    Throughput(
+                        concurrency=concurrency,
+                        requests=measured.requests,
+                        errors=measured.errors,
+                        requests_per_s=measured.throughput,
+                        latency=Summary.of(measured.latencies_ms),
+                    )
+                )
+                self.progress.note(
+                    f"{label}: {measured.throughput:.0f} requests/s, {measured.errors} errors"
+                )
+
+    async def stack_untraced(self) -> None:
+        with local_stack(
+            self.scratch / "stack-untraced",
+            parameter_overrides=lambda_env.NO_DELAYS,
+            # The template declares DD_TRACE_ENABLED; the stack lets the shell's value win.
+            environ={"DD_TRACE_ENABLED": "false"},
+        ) as stack:
+            self.results.seed["local stack, tracing off"] = await self._seed(stack, "untraced")
+
+    async def _seed(self, stack: LocalStack, mode: str) -> Summary:
+        counts = self.counts
+        mark = stack.mark()
+        measured = await load(
+            stack.url(),
+            requests=counts.seed_requests,
+            concurrency=1,
+            warmup=counts.warmup,
+            on_progress=lambda done, total: self.progress.count("seed requests", done, total),
+        )
+        if measured.errors:
+            raise RuntimeError(f"{measured.errors} seed requests failed")
+        # The warm-up's invocations come first: keep the last ones, one per measured request.
+        reports = stack.reports_since(mark)
+        for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
+            durations = [r.duration_ms for r in reports if r.function == logical_id]
+            self.results.stack_duration[name, mode] = Summary.of(durations[-counts.seed_requests :])
+        return Summary.of(measured.latencies_ms)
+
+    async def subjects(self) -> None:
+        counts = self.counts
+        with local_stack(self.scratch / "stack-seed-delays") as stack:
+            for count in SUBJECT_COUNTS:
+                measured = await load(
+                    stack.url(subjects_path(count)),
+                    requests=counts.subject_requests,
+                    concurrency=1,
+                    warmup=1,
+                    on_progress=lambda done, total, c=count: self.progress.count(
+                        f"{c} subject(s)", done, total
+                    ),
+                )
+                if measured.errors:
+                    raise RuntimeError(f"{measured.errors} requests with {count} subjects failed")
+                self.results.subjects[count] = Summary.of(measured.latencies_ms)
+
+    async def artifacts(self) -> None:
+        self.progress.note("sam build (pip installs from the registry; a minute or two)")
+        self.results.artifacts = await asyncio.to_thread(artifacts.artifacts, self.scratch / "sam")
+
+    async def sam_local(self) -> None:
+        self.results.sam_local = sam_local.why_not_measured()
+        self.progress.note(f"not measured: {self.results.sam_local}")
+
+
+def _tracing(mode: str) -> str:
+    return "tracing on" if mode == "traced" else "tracing off"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="small counts: a trial run")
+    parser.add_argument("--only", type=int, nargs="*", metavar="STEP", help="run these steps only")
+    parser.add_argument("--output", type=Path, default=DOCS / "benchmarks.md")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    results = Results(
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        machine=f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        cores=os.cpu_count() or 0,
+        load_before=os.getloadavg(),
+        quick=args.quick,
+    )
+    progress = Progress(STEPS)
+    with tempfile.TemporaryDirectory(prefix="thinker-bench-") as scratch:
+        bench = Bench(QUICK if args.quick else FULL, results, Path(scratch), progress)
+        asyncio.run(bench.run(set(args.only) if args.only else None))
+    results.load_after = os.getloadavg()
+    results.elapsed_s = time.monotonic() - started
+    svg = args.output.with_suffix(".svg")
+    write_svg(results, svg)
+    write_markdown(results, args.output, svg.name)
+    progress.note(f"wrote {args.output} and {svg} in {results.elapsed_s:.0f} s")
+    return 1 if results.failures else 0

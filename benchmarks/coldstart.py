@@ -1,0 +1,152 @@
+"""Cold starts: each function's Init Duration with and without the Datadog library, and where
+the import time goes (``python -X importtime``).
+
+Init Duration comes from the local stack's own execution environment
+(:class:`thinker_local.environment.ExecutionEnvironment`, awslambdaric against a Runtime API):
+from the process's spawn to its first ``GET /invocation/next``, as its REPORT line gives it.
+"With" runs the template's handler (Datadog's redirection, ``datadog_lambda.handler.handler``);
+"without" runs the function's own handler with ``DD_TRACE_ENABLED=false``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.environment import ExecutionEnvironment
+from thinker_local.output import Output
+from thinker_local.template import Function
+
+from . import lambda_env
+from .stack import parse_reports
+
+# "import time: <self us> | <cumulative us> | <indentation><module>"
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
+
+
+class _Captured(Output):
+    """An Output that keeps the lines instead of printing them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def line(self, source: str, text: str) -> None:
+        self.lines.append(f"{source} | {text}")
+
+
+def _event_without_subjects(logical_id: str) -> bytes:
+    """The function's sample event without a query: an answer that needs no other service."""
+    _, path = lambda_env.FUNCTIONS[logical_id]
+    event = copy.deepcopy(json.loads(path.read_text()))
+    event["queryStringParameters"] = None
+    event["multiValueQueryStringParameters"] = None
+    return json.dumps(event).encode()
+
+
+async def init_duration_ms(function: Function, payload: bytes) -> float:
+    """Spawn one execution environment, invoke it once, and read its Init Duration."""
+    output = _Captured()
+    environment = ExecutionEnvironment(function, account=LOCAL_ACCOUNT, output=output)
+    try:
+        await environment.start()
+        result = await environment.invoke(payload, str(uuid.uuid4()))
+    finally:
+        await environment.stop()
+    if not result.ok:
+        raise RuntimeError(f"{function.logical_id}: {result.payload[:500]!r}")
+    inits = [report.init_ms for report in parse_reports("\n".join(output.lines)) if report.init_ms]
+    if not inits:
+        raise RuntimeError(f"{function.logical_id}: no Init Duration in {output.lines}")
+    return inits[0]
+
+
+async def init_durations(
+    logical_id: str, mode: str, *, agent_url: str, samples: int
+) -> list[float]:
+    """``samples`` cold starts of one function, one after the other."""
+    function = lambda_env.load(agent_url).functions[logical_id]
+    if mode == "untraced":
+        function = lambda_env.untraced(function)
+    payload = _event_without_subjects(logical_id)
+    return [await init_duration_ms(function, payload) for _ in range(samples)]
+
+
+@dataclass(frozen=True)
+class ImportProfile:
+    """One ``python -X importtime`` run: the total, and the packages that cost the most."""
+
+    module: str
+    total_ms: float
+    by_package_ms: dict[str, float]
+
+    def top(self, count: int) -> list[tuple[str, float]]:
+        ordered = sorted(self.by_package_ms.items(), key=lambda item: item[1], reverse=True)
+        return ordered[:count]
+
+
+def parse_importtime(module: str, stderr: str) -> ImportProfile:
+    """Import times summed by top-level package (each module's own time, once).
+
+    The total is the sum of the top-level imports' cumulative times: what ``import module``
+    costs, on top of the interpreter's own start-up.
+    """
+    by_package: dict[str, float] = defaultdict(float)
+    total_us = 0
+    for line in stderr.splitlines():
+        match = _IMPORT_LINE.match(line)
+        if not match:
+            continue
+        own, cumulative, indent, name = match.groups()
+        by_package[name.split(".")[0]] += int(own) / 1000
+        if not indent.removeprefix(" "):
+            total_us += int(cumulative)
+    return ImportProfile(module, total_us / 1000, dict(by_package))
+
+
+def import_profile(function: Function, module: str, *, runs: int) -> ImportProfile:
+    """The median (by total) of ``runs`` fresh imports of ``module`` in the function's env."""
+    environment = lambda_env.process_environment(function)
+    profiles = []
+    for _ in range(runs):
+        completed = subprocess.run(  # noqa: S603 (our interpreter, our module names)
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            cwd=function.code_dir,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"import {module} failed:\n{completed.stderr[-3000:]}")
+        profiles.append(parse_importtime(module, completed.stderr))
+    profiles.sort(key=lambda profile: profile.total_ms)
+    return profiles[len(profiles) // 2]
+
+
+def import_profiles(runs: int) -> dict[str, ImportProfile]:
+    """Each handler module traced and not, and the Datadog library alone, by label."""
+    template = lambda_env.load()
+    profiles: dict[str, ImportProfile] = {}
+    for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
+        function = template.functions[logical_id]
+        own_module = lambda_env.real_handler(function).rpartition(".")[0]
+        profiles[f"{name}: {own_module}"] = import_profile(
+            lambda_env.untraced(function), own_module, runs=runs
+        )
+        traced_module = function.handler.rpartition(".")[0]
+        profiles[f"{name}: {traced_module} → {own_module}"] = import_profile(
+            function, traced_module, runs=runs
+        )
+    api = template.functions["ThinkerApiFunction"]
+    profiles["datadog_lambda.wrapper alone"] = import_profile(
+        api, "datadog_lambda.wrapper", runs=runs
+    )
+    return profiles

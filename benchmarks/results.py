@@ -1,0 +1,48 @@
+"""Everything one benchmark run measured, as plain data for the report and the plot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .artifacts import Artifact
+from .coldstart import ImportProfile
+from .stats import Summary
+
+FUNCTION_NAMES = ("thinker-api", "thinker-microservice")
+
+
+@dataclass(frozen=True)
+class Throughput:
+    concurrency: int
+    requests: int
+    errors: int
+    requests_per_s: float
+    latency: Summary
+
+
+@dataclass
+class Results:
+    """Filled section by section; a section that failed leaves its note in ``failures``."""
+
+    date: str
+    machine: str
+    cores: int
+    load_before: tuple[float, float, float]
+    quick: bool
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    elapsed_s: float = 0.0
+    # Seed request with delays at 0, by layer: "local stack, tracing on", ...
+    seed: dict[str, Summary] = field(default_factory=dict)
+    # Warm invocation of each function in process, by (function, "traced" | "untraced"), in ms.
+    in_process: dict[tuple[str, str], Summary] = field(default_factory=dict)
+    # Lambda REPORT Duration of each function in the stack, by (function, mode), in ms.
+    stack_duration: dict[tuple[str, str], Summary] = field(default_factory=dict)
+    # Init Duration by (function, mode), in ms.
+    init: dict[tuple[str, str], Summary] = field(default_factory=dict)
+    imports: dict[str, ImportProfile] = field(default_factory=dict)
+    # Seed delays (0.2 s / 0.5 s): latency by number of subjects.
+    subjects: dict[int, Summary] = field(default_factory=dict)
+    throughput: list[Throughput] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    sam_local: str = ""
+    failures: list[str] = field(default_factory=list)
