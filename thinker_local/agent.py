@@ -10,15 +10,18 @@ Serve it on 127.0.0.1:8126 (the port ddtrace expects)::
 - ``/info`` advertises those endpoints, as a real agent does, so ddtrace keeps its default v0.5.
 - Everything else a tracer sends (stats, telemetry, remote configuration, EVP proxy, DogStatsD
   over HTTP, profiles, flares, ...) is accepted and dropped: nothing is ever answered 404.
-- Optionally, each trace payload is also relayed unchanged to a real Datadog Agent
-  (``forward_url``), which sends it on to Datadog with its own API key.
+- Optionally, each trace payload is also relayed unchanged to a real Datadog Agent, which sends
+  it on to Datadog APM with its API key: give ``forward_url``, or export both ``DD_API_KEY`` and
+  ``THINKER_FORWARD_AGENT_URL`` (e.g. a Datadog Agent container's ``http://127.0.0.1:18126``).
+  Without them, nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -145,12 +148,23 @@ async def _forward_session(app: web.Application) -> Any:
         yield
 
 
+def forward_url_from_env(environ: Mapping[str, str]) -> str | None:
+    """The real agent to relay to: only when the user has a Datadog API key to send with."""
+    url = environ.get("THINKER_FORWARD_AGENT_URL", "").strip()
+    if url and environ.get("DD_API_KEY", "").strip():
+        return url
+    if url:
+        logger.warning("THINKER_FORWARD_AGENT_URL is set without DD_API_KEY: not forwarding")
+    return None
+
+
 def create_agent_app(store: TraceStore, *, forward_url: str | None = None) -> web.Application:
     """The agent's aiohttp application, storing traces in ``store``.
 
     ``forward_url`` (e.g. ``http://127.0.0.1:18126``), when given, is a real Datadog Agent that
-    also receives every trace payload unchanged.
+    also receives every trace payload unchanged; by default, :func:`forward_url_from_env`.
     """
+    forward_url = forward_url or forward_url_from_env(os.environ)
     # Tracers send payloads of up to several MB; the real agent accepts 25 MB by default.
     app = web.Application(client_max_size=25 * 1024 * 1024)
     app[STORE] = store

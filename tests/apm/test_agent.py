@@ -14,7 +14,7 @@ import requests
 from tests.apm.functions import Stack
 from tests.apm.servers import serve
 from tests.support.expected import SEED_RESPONSE
-from thinker_local.agent import create_agent_app
+from thinker_local.agent import create_agent_app, forward_url_from_env
 from thinker_local.store import TraceStore
 
 TRACED_PROGRAM = Path(__file__).with_name("tracer_script.py")
@@ -26,10 +26,8 @@ def agent(store: TraceStore) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("api_version", ["v0.4", "v0.5"])
-def test_a_real_tracer_payload_is_stored_whole(
-    agent: str, store: TraceStore, api_version: str
-) -> None:
+def run_traced_program(agent: str, api_version: str) -> tuple[str, str]:
+    """Run a program traced by ddtrace against the agent; its trace id and its stderr."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DD_TRACE_AGENT_URL": agent,
@@ -45,7 +43,14 @@ def test_a_real_tracer_payload_is_stored_whole(
         timeout=60,
         check=True,
     )
-    trace_id = completed.stdout.strip().splitlines()[-1]
+    return completed.stdout.strip().splitlines()[-1], completed.stderr
+
+
+@pytest.mark.parametrize("api_version", ["v0.4", "v0.5"])
+def test_a_real_tracer_payload_is_stored_whole(
+    agent: str, store: TraceStore, api_version: str
+) -> None:
+    trace_id, stderr = run_traced_program(agent, api_version)
     assert len(trace_id) == 32
     assert int(trace_id[:16], 16), "ddtrace makes 128-bit ids: the high half is not zero"
     spans = {span.name: span for span in store.trace(trace_id)}
@@ -59,7 +64,7 @@ def test_a_real_tracer_payload_is_stored_whole(
     assert child.meta["error.type"] == "builtins.KeyError"
     assert child.meta["subject"] == "foo_bar"
     assert "raise KeyError" in child.meta["error.stack"]
-    assert f"endpoint '{api_version}/traces'" not in completed.stderr  # no downgrade
+    assert f"endpoint '{api_version}/traces'" not in stderr  # no downgrade
 
 
 def test_info_advertises_the_trace_endpoints(agent: str) -> None:
@@ -135,3 +140,24 @@ def test_the_seed_request_is_one_trace_across_both_functions(
     assert foo_bar.meta["error.message"] == "'foo_bar'"
     dynamodb = [s for s in spans if s.name == "dynamodb.command"]
     assert {by_id[s.parent_id or ""].meta["subject"] for s in dynamodb} == {"technology", "foo_bar"}
+
+
+def test_payloads_are_relayed_unchanged_to_a_real_agent_when_asked(
+    store: TraceStore, tmp_path: Path
+) -> None:
+    with TraceStore(tmp_path / "datadog.sqlite3") as datadog:
+        # Another agent stands in for the real Datadog Agent at the other end.
+        with (
+            serve(create_agent_app(datadog)) as real_agent,
+            serve(create_agent_app(store, forward_url=real_agent)) as agent,
+        ):
+            trace_id, _ = run_traced_program(agent, "v0.5")
+        assert len(store.trace(trace_id)) == 2
+        assert datadog.trace(trace_id) == store.trace(trace_id)
+
+
+def test_forwarding_needs_both_the_url_and_an_api_key() -> None:
+    url = "http://127.0.0.1:18126"
+    assert forward_url_from_env({"THINKER_FORWARD_AGENT_URL": url, "DD_API_KEY": "k"}) == url
+    assert forward_url_from_env({"THINKER_FORWARD_AGENT_URL": url}) is None
+    assert forward_url_from_env({"DD_API_KEY": "k"}) is None
