@@ -51,20 +51,37 @@ def walk(spans: Sequence[Span]) -> list[Node]:
     return nodes
 
 
+def bounds(spans: Sequence[Span]) -> tuple[int, int]:
+    """The trace's start and duration (ns): the extent of its request spans.
+
+    Cold-start spans are left out: an ``aws.lambda.load`` span begins when the execution
+    environment started, which can be long before the request (a pre-warmed environment).
+    """
+    request = [s for s in spans if s.name not in (LOAD_SPAN, IMPORT_SPAN)] or list(spans)
+    if not request:
+        return 0, 0
+    start = min(span.start for span in request)
+    return start, max(span.start + span.duration for span in request) - start
+
+
 def self_times(spans: Sequence[Span]) -> dict[str, int]:
-    """Nanoseconds each span spends outside its children (children may overlap each other)."""
+    """Nanoseconds each span spends outside its children, within the trace's extent.
+
+    Children may overlap each other (the two ``think`` spans run concurrently).
+    """
+    first, length = bounds(spans)
+    last = first + length
     by_parent: dict[str, list[Span]] = defaultdict(list)
     for span in spans:
         if span.parent_id:
             by_parent[span.parent_id].append(span)
     result = {}
     for span in spans:
-        end = span.start + span.duration
+        start, end = max(span.start, first), min(span.start + span.duration, last)
         covered = _union(
-            (max(c.start, span.start), min(c.start + c.duration, end))
-            for c in by_parent[span.span_id]
+            [(max(c.start, start), min(c.start + c.duration, end)) for c in by_parent[span.span_id]]
         )
-        result[span.span_id] = max(0, span.duration - covered)
+        result[span.span_id] = max(0, end - start - covered)
     return result
 
 
@@ -78,15 +95,8 @@ def service_times(spans: Sequence[Span]) -> list[dict[str, object]]:
     return [
         {"service": service, "time": time, "share": time / total}
         for service, time in sorted(per_service.items(), key=lambda item: -item[1])
+        if time > 0
     ]
-
-
-def bounds(spans: Sequence[Span]) -> tuple[int, int]:
-    """The trace's start and duration (ns), from its earliest start to its latest end."""
-    if not spans:
-        return 0, 0
-    start = min(span.start for span in spans)
-    return start, max(span.start + span.duration for span in spans) - start
 
 
 def _union(intervals: Iterator[tuple[int, int]] | Sequence[tuple[int, int]]) -> int:

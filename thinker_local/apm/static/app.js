@@ -20,7 +20,7 @@ const dateTime = (ns) => new Date(ns / 1e6).toLocaleString([], { month: "short",
 
 // The same service keeps the same colour on every page.
 const PALETTE = ["#7b3fc4", "#1c8fcf", "#f0a400", "#2ca66c", "#e05297", "#0f9f9f", "#a0522d", "#4f5bd5", "#64748b", "#c7a500"];
-const KNOWN = { "thinker-api": 0, "thinker-microservice": 1, "thinker-api-gateway": 7, "thinker-microservice-gateway": 5, "aws.lambda": 8 };
+const KNOWN = { "thinker-api": 0, "thinker-microservice": 1, "thinker-api-gateway": 4, "thinker-microservice-gateway": 5, "aws.lambda": 8 };
 function colour(service) {
   if (service in KNOWN) return PALETTE[KNOWN[service]];
   if (service.startsWith("dynamodb.")) return PALETTE[2];
@@ -284,14 +284,18 @@ async function traceView(traceId) {
 
   function drawRows() {
     const html = spans.filter((s) => !hidden(s)).map((s) => {
-      const left = ((s.start - trace.start) / trace.duration) * 100;
-      const width = Math.max(0.15, (s.duration / trace.duration) * 100);
+      // Spans are clipped to the trace's extent (a cold start's load span can begin long before).
+      const from = Math.max(s.start, trace.start);
+      const to = Math.min(s.start + s.duration, trace.start + trace.duration);
+      const left = ((from - trace.start) / trace.duration) * 100;
+      const width = Math.max(0.15, ((to - from) / trace.duration) * 100);
       const share = s.duration / trace.duration;
       const closed = isLoad(s) ? !showImports : folded.has(s.span_id);
       const toggle = s.descendants ? (closed ? "▸" : "▾") : "";
-      // Long bars carry their label inside, at their end; short ones just after.
-      const inside = left + width > 70;
-      const labelPlace = inside ? `right:${Math.max(0.5, 100 - left - width + 0.5)}%` : `left:${left + width + 0.5}%`;
+      // Wide bars carry their label inside; others beside them, on whichever side has room.
+      const inside = width > 30;
+      const labelPlace = inside ? `right:${Math.max(0.5, 100 - left - width + 0.5)}%`
+        : left + width > 65 ? `right:${100 - left + 0.5}%` : `left:${left + width + 0.5}%`;
       return `<div class="wf-row${s.span_id === selected ? " selected" : ""}" data-span="${s.span_id}">
         <div class="wf-name" style="padding-left:${8 + s.depth * 14}px" title="${esc(s.service)} · ${esc(s.name)} · ${esc(s.resource)}">
           <span class="toggle" data-toggle="${s.descendants ? s.span_id : ""}">${toggle}</span><span class="dot" style="background:${colour(s.service)}"></span><span class="op">${esc(s.name)}</span><span class="res">${esc(s.resource)}</span>
@@ -308,19 +312,20 @@ async function traceView(traceId) {
 
   function drawDetail() {
     const s = byId.get(selected);
-    const tags = Object.entries(s.meta).sort(([a], [b]) => a.localeCompare(b));
+    // The stack is shown in the error box above, not repeated among the tags.
+    const tags = Object.entries(s.meta).filter(([k]) => k !== "error.stack").sort(([a], [b]) => a.localeCompare(b));
     const metrics = Object.entries(s.metrics).sort(([a], [b]) => a.localeCompare(b));
     const error = s.error ? `<div class="error-box" id="span-error">
         <div class="type">${esc(s.meta["error.type"] || "error")}</div>
         <div class="message">${esc(s.meta["error.message"] || "")}</div>
-        ${s.meta["error.stack"] ? `<pre>${esc(s.meta["error.stack"])}</pre>` : ""}</div>` : "";
+        ${s.meta["error.stack"] ? `<details open><summary>Stack trace</summary><pre>${esc(s.meta["error.stack"])}</pre></details>` : ""}</div>` : "";
     document.getElementById("detail").innerHTML = `
       <h2>${esc(s.name)}</h2>
       <div><span class="dot" style="background:${colour(s.service)}"></span><b>${esc(s.service)}</b> · <span class="mono">${esc(s.resource)}</span></div>
       <table class="kv" style="margin-top:8px"><tbody>
         <tr><td>duration</td><td>${duration(s.duration)} (${percent(s.duration / trace.duration)} of the trace)</td></tr>
         <tr><td>own time</td><td>${duration(s.self_time)}</td></tr>
-        <tr><td>starts at</td><td>+${duration(s.start - trace.start)}</td></tr>
+        <tr><td>starts at</td><td>${s.start < trace.start ? "−" + duration(trace.start - s.start) + " (before the request)" : "+" + duration(s.start - trace.start)}</td></tr>
         <tr><td>span id</td><td>${esc(s.span_id)}</td></tr>
       </tbody></table>
       ${error}
