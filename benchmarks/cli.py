@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import platform
 import tempfile
@@ -150,7 +151,7 @@ class Bench:
         counts, results = self.counts, self.results
         async with local_agent(self.scratch / "agent-cold") as agent_url:
             for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
-                for mode in handlers.MODES:
+                for mode in coldstart.MODES:
                     self.progress.note(f"{name}, {mode}: {counts.cold_starts} cold starts")
                     inits = await coldstart.init_durations(
                         logical_id, mode, agent_url=agent_url, samples=counts.cold_starts
@@ -173,9 +174,7 @@ class Bench:
                     concurrency=concurrency,
                     # Enough to start the environments this concurrency needs before measuring.
                     warmup=max(counts.warmup, 5 * concurrency),
-                    on_progress=lambda done, total, label=label: self.progress.count(
-                        label, done, total
-                    ),
+                    on_progress=functools.partial(self.progress.count, label),
                 )
                 results.throughput.append(
                     Throughput(
@@ -227,9 +226,7 @@ class Bench:
                     requests=counts.subject_requests,
                     concurrency=1,
                     warmup=1,
-                    on_progress=lambda done, total, c=count: self.progress.count(
-                        f"{c} subject(s)", done, total
-                    ),
+                    on_progress=functools.partial(self.progress.count, f"{count} subject(s)"),
                 )
                 if measured.errors:
                     raise RuntimeError(f"{measured.errors} requests with {count} subjects failed")

@@ -4,13 +4,15 @@ the import time goes (``python -X importtime``).
 Init Duration comes from the local stack's own execution environment
 (:class:`thinker_local.environment.ExecutionEnvironment`, awslambdaric against a Runtime API):
 from the process's spawn to its first ``GET /invocation/next``, as its REPORT line gives it.
-"With" runs the template's handler (Datadog's redirection, ``datadog_lambda.handler.handler``);
-"without" runs the function's own handler with ``DD_TRACE_ENABLED=false``.
+"With" runs the template's handler (Datadog's redirection, ``datadog_lambda.handler.handler``),
+also with ``DD_COLD_START_TRACING=false`` (no ``aws.lambda.import`` spans); "without" runs the
+function's own handler with ``DD_TRACE_ENABLED=false``.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import subprocess
@@ -27,6 +29,8 @@ from thinker_local.template import Function
 from . import lambda_env
 from .stack import parse_reports
 
+# Cold-start measurements, by mode: the template as is, without cold-start tracing, without Datadog.
+MODES = ("traced", "traced, no cold-start tracing", "untraced")
 # "import time: <self us> | <cumulative us> | <indentation><module>"
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
 
@@ -74,6 +78,9 @@ async def init_durations(
     function = lambda_env.load(agent_url).functions[logical_id]
     if mode == "untraced":
         function = lambda_env.untraced(function)
+    elif mode == "traced, no cold-start tracing":
+        environment = {**function.environment, "DD_COLD_START_TRACING": "false"}
+        function = dataclasses.replace(function, environment=environment)
     payload = _event_without_subjects(logical_id)
     return [await init_duration_ms(function, payload) for _ in range(samples)]
 
@@ -94,8 +101,8 @@ class ImportProfile:
 def parse_importtime(module: str, stderr: str) -> ImportProfile:
     """Import times summed by top-level package (each module's own time, once).
 
-    The total is the sum of the top-level imports' cumulative times: what ``import module``
-    costs, on top of the interpreter's own start-up.
+    The total is what ``import module`` costs: the cumulative times of the top-level lines of
+    its package (``a`` and ``a.b`` for ``import a.b``), not the interpreter's start-up imports.
     """
     by_package: dict[str, float] = defaultdict(float)
     total_us = 0
@@ -105,7 +112,7 @@ def parse_importtime(module: str, stderr: str) -> ImportProfile:
             continue
         own, cumulative, indent, name = match.groups()
         by_package[name.split(".")[0]] += int(own) / 1000
-        if not indent.removeprefix(" "):
+        if not indent.removeprefix(" ") and name.split(".")[0] == module.split(".")[0]:
             total_us += int(cumulative)
     return ImportProfile(module, total_us / 1000, dict(by_package))
 

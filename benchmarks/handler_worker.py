@@ -20,7 +20,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,15 @@ def microservice_in_process(body: bytes) -> Iterator[None]:
     from chalicelib import microservice
 
     class Answer(BaseAdapter):
-        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        def send(
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: float | tuple[float | None, float | None] | None = None,
+            verify: bool | str = True,
+            cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+            proxies: Mapping[str, str] | None = None,
+        ) -> requests.Response:
             response = requests.Response()
             response.status_code = 200
             response.headers["Content-Type"] = "application/json"

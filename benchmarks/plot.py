@@ -18,6 +18,7 @@ BAR_HEIGHT = 18
 GAP = 6
 PANEL_TOP = 30
 PANEL_BOTTOM = 24
+INIT_LABELS = {"traced": "with Datadog", "untraced": "without Datadog"}
 COLOURS = ("#632ca6", "#3d8fd1", "#e0a33a", "#2f9e6b")
 
 

@@ -6,6 +6,7 @@ copied in unchanged: it is written by people, the tables by the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .results import FUNCTION_NAMES, Results
@@ -19,7 +20,7 @@ def _row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     aligns = ["---"] + ["--:"] * (len(header) - 1)
     return [_row(*header), _row(*aligns), *(_row(*row) for row in rows), ""]
 
@@ -179,27 +180,34 @@ def _cold_section(results: Results) -> list[str]:
         " interpreter start-up included. *With the Datadog library*: the template's handler,"
         " `datadog_lambda.handler.handler`; *without*: the function's own handler,"
         " `DD_TRACE_ENABLED=false` (thinker-microservice's own code still imports ddtrace, for"
-        " `think()`'s span). Milliseconds.",
+        " `think()`'s span). The functions run on the project's virtualenv, like `make up`:"
+        " see the findings for what that adds over AWS's runtime. Milliseconds.",
         "",
     ]
     rows = []
     for name in FUNCTION_NAMES:
-        without, with_ = results.init.get((name, "untraced")), results.init.get((name, "traced"))
-        if without and with_:
+        without = results.init.get((name, "untraced"))
+        for mode, label in (
+            ("untraced", "without"),
+            ("traced", "with (the template)"),
+            ("traced, no cold-start tracing", "with, `DD_COLD_START_TRACING=false`"),
+        ):
+            summary = results.init.get((name, mode))
+            if summary is None:
+                continue
             rows.append(
                 (
-                    name,
-                    _ms(without.p50),
-                    _ms(with_.p50),
-                    f"{with_.p50 - without.p50:.0f} ms",
-                    f"{_ms(with_.minimum)} - {_ms(with_.maximum)}",
-                    str(with_.count),
+                    f"{name}, {label}",
+                    _ms(summary.p50),
+                    _ms(summary.p95),
+                    f"{_ms(summary.minimum)} - {_ms(summary.maximum)}",
+                    f"{summary.p50 - without.p50:+.0f} ms"
+                    if without and mode != "untraced"
+                    else "",
+                    str(summary.count),
                 )
             )
-    lines += _table(
-        ("Function", "without (p50)", "with (p50)", "Datadog's share", "with: min - max", "n"),
-        rows,
-    )
+    lines += _table(("Function", "p50", "p95", "min - max", "p50 vs without", "n"), rows)
     if results.imports:
         lines += [
             "`python -X importtime -c 'import <module>'` in each function's environment: the"
@@ -207,7 +215,7 @@ def _cold_section(results: Results) -> list[str]:
             " time, summed by package). Milliseconds; median run.",
             "",
         ]
-        rows = [
+        import_rows = [
             (
                 f"`{label}`",
                 _ms(profile.total_ms),
@@ -215,7 +223,7 @@ def _cold_section(results: Results) -> list[str]:
             )
             for label, profile in results.imports.items()
         ]
-        lines += _table(("Import", "total", "top contributors"), rows)
+        lines += _table(("Import", "total", "top contributors"), import_rows)
     return lines
 
 

@@ -18,6 +18,8 @@ def why_not_measured() -> str:
     if shutil.which("docker") is None:
         return "`sam local start-api` needs a container engine; `docker` is not installed"
     return (
-        "`sam local start-api` runs on the fixed ports samconfig.toml and env.json name"
-        " (5000, 5005, 8126), which a benchmark must leave to other stacks"
+        "`make test-sam-local` exists, but it is an opt-in test that needs root, a Docker engine"
+        " and a locally built stand-in image, and it serves on the fixed ports samconfig.toml"
+        " and env.json name (5000, 5005, 8126), which a benchmark must leave to other stacks;"
+        " its functions also pay Docker's and the emulator's hops. Left for a dedicated run"
     )

@@ -1,0 +1,47 @@
+"""What the benchmark reads from other programs: Lambda REPORT lines and ``-X importtime``."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.coldstart import parse_importtime
+from benchmarks.stack import Report, parse_reports
+
+STACK_OUTPUT = (
+    "MicroserviceFunction  | START RequestId: 66 Version: $LATEST\n"
+    "MicroserviceFunction  | REPORT RequestId: 66\tDuration: 12.03 ms\tBilled Duration: 13 ms"
+    "\tMemory Size: 512 MB\tMax Memory Used: 110 MB\n"
+    "ThinkerApi            | GET /think/ 200 16.8 ms (RequestId: b7)\n"
+    "ThinkerApiFunction    | REPORT RequestId: 1a\tDuration: 16.38 ms\tBilled Duration: 17 ms"
+    "\tMemory Size: 512 MB\tMax Memory Used: 76 MB\tInit Duration: 590.12 ms\n"
+)
+
+IMPORTTIME = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |   _io
+import time:        50 |        150 | site
+import time:      2000 |       2500 |     ddtrace.internal
+import time:       500 |       3000 |   ddtrace
+import time:      1000 |       1000 |   aiohttp
+import time:       300 |       4300 | microservice.main
+"""
+
+
+def test_report_lines_give_each_functions_duration_and_init_duration() -> None:
+    assert parse_reports(STACK_OUTPUT) == [
+        Report("MicroserviceFunction", 12.03, None),
+        Report("ThinkerApiFunction", 16.38, 590.12),
+    ]
+
+
+def test_importtime_sums_own_times_by_top_level_package() -> None:
+    profile = parse_importtime("microservice.main", IMPORTTIME)
+
+    assert profile.by_package_ms == pytest.approx(
+        {"_io": 0.1, "site": 0.05, "ddtrace": 2.5, "aiohttp": 1.0, "microservice": 0.3}
+    )
+    assert profile.top(2) == [("ddtrace", pytest.approx(2.5)), ("aiohttp", pytest.approx(1.0))]
+
+
+def test_importtime_total_is_the_modules_own_import_not_the_interpreters_start_up() -> None:
+    assert parse_importtime("microservice.main", IMPORTTIME).total_ms == pytest.approx(4.3)
