@@ -6,7 +6,6 @@ environment template.yaml gives them, and send their spans to Datadog's test age
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,92 +15,18 @@ import pytest
 import requests
 
 from tests.support.expected import SEED_RESPONSE, TABLE
-from tests.support.processes import free_port, running
-from tests.support.template import function_environment
+from tests.support.functions import running_functions
 
 SEED_QUERY = "think/?subject=technology&subject=foo_bar"
-
-
-def lambda_process_env(
-    logical_id: str, function_name: str, agent: str, code: str, **resolved: str
-) -> dict[str, str]:
-    return {
-        **function_environment(logical_id, **resolved),
-        # What Lambda sets, and what keeps the library quiet outside AWS (no Extension here).
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "DD_TRACE_AGENT_URL": agent,
-        "DD_FLUSH_TO_LOG": "true",
-        "DD_ENHANCED_METRICS": "false",
-        "DD_API_KEY_SECRET_ARN": "",
-        "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
-        "DD_REMOTE_CONFIGURATION_ENABLED": "false",
-        "PYTHONPATH": f"{code}:.",
-    }
 
 
 @pytest.fixture
 def thinker(test_agent: str, dynamodb_url: str, tmp_path: Path) -> Iterator[str]:
     """Both functions running, wrapped by datadog_lambda; yields thinker-api's base URL."""
-    microservice_port, api_port = free_port(), free_port()
-    server = [
-        sys.executable,
-        "-m",
-        "tests.support.lambda_server",
-        "--handler",
-        "datadog_lambda.handler.handler",
-    ]
-    microservice_env = lambda_process_env(
-        "MicroserviceFunction",
-        "thinker-microservice",
-        test_agent,
-        "microservice_lambda",
-        THOUGHTS_TABLE=TABLE,
-        AWS_ENDPOINT_URL_DYNAMODB=dynamodb_url,
-        THINKER_SUBJECT_DELAY="0",
-        THINKER_THINK_DELAY="0",
-    )
-    api_env = lambda_process_env(
-        "ThinkerApiFunction",
-        "thinker-api",
-        test_agent,
-        "api_lambda",
-        THINKER_MICROSERVICE_URL=f"http://127.0.0.1:{microservice_port}/",
-    )
-    with (
-        running(
-            [
-                *server,
-                "--port",
-                str(microservice_port),
-                "--event",
-                "events/microservice.json",
-                "--resource",
-                "/",
-                "--timeout",
-                "10",
-            ],
-            port=microservice_port,
-            env=microservice_env,
-            log=tmp_path / "microservice.log",
-        ),
-        running(
-            [
-                *server,
-                "--port",
-                str(api_port),
-                "--event",
-                "events/think.json",
-                "--resource",
-                "/think",
-                "--timeout",
-                "15",
-            ],
-            port=api_port,
-            env=api_env,
-            log=tmp_path / "api.log",
-        ),
-    ):
-        yield f"http://127.0.0.1:{api_port}/"
+    with running_functions(
+        test_agent, dynamodb_url, tmp_path, subject_delay="0", think_delay="0"
+    ) as url:
+        yield url
 
 
 def wait_for_trace(agent: str, services: set[str], timeout: float = 90.0) -> list[dict[str, Any]]:

@@ -102,6 +102,9 @@ def serve(port: int, handler_name: str, event_path: Path, resource: str, timeout
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
+            # One connection at a time on the main thread: an idle keep-alive would block others.
+            self.send_header("Connection", "close")
+            self.close_connection = True
             self.end_headers()
             self.wfile.write(payload)
 
