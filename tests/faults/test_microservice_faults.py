@@ -1,0 +1,121 @@
+"""thinker-microservice failing as seen from thinker-api, through the real local stack.
+
+thinker-api's ``THINKER_MICROSERVICE_URL`` points at a loopback port where a stand-in answers
+badly, never, or nothing listens; or the real microservice thinks longer than its Lambda
+timeout. Each fault gives a defined status and a JSON error, and the trace records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.faults.conftest import (
+    Stack,
+    assert_clean_json_error,
+    find,
+    has,
+    start_stack,
+    trace_spans,
+    traced_get,
+)
+from tests.faults.servers import FaultyServer, serving
+from tests.support.processes import free_port
+
+THINK = "/think/?subject=technology"
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> int:
+    """The port thinker-api calls thinker-microservice on: a stand-in's, or nothing's."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, elsewhere: int) -> Iterator[Stack]:
+    env = {"THINKER_MICROSERVICE_URL": f"http://127.0.0.1:{elsewhere}/"}
+    yield from start_stack(tmp_path_factory.mktemp("microservice-faults"), env=env)
+
+
+def _api_error_trace(stack: Stack, trace_id: str, status: str) -> dict[str, dict[str, object]]:
+    """thinker-api's aws.lambda and requests.request spans, once both are in the trace."""
+    trace_spans(stack.apm, trace_id, has("thinker-api", "aws.lambda", http__status_code=status))
+    spans = trace_spans(stack.apm, trace_id, has("thinker-api", "requests.request"))
+    (function,) = find(spans, "thinker-api", "aws.lambda")
+    (call,) = find(spans, "thinker-api", "requests.request")
+    return {"function": function, "call": call}
+
+
+def test_unreachable_is_502_and_the_trace_holds_the_connection_error(stack: Stack) -> None:
+    response, trace_id = traced_get(stack.api + THINK)
+
+    assert_clean_json_error(response, 502, "thinker-microservice is unreachable")
+    spans = _api_error_trace(stack, trace_id, "502")
+    assert spans["function"]["error"] == 1
+    assert spans["call"]["error"] == 1
+    assert spans["call"]["meta"]["error.type"] == "requests.exceptions.ConnectionError"
+
+
+def test_a_5xx_answer_is_502_naming_the_status(stack: Stack, elsewhere: int) -> None:
+    failing = FaultyServer(
+        elsewhere, status=500, content_type="application/json", body=b'{"oops": 1}'
+    )
+    with serving(failing):
+        response, trace_id = traced_get(stack.api + THINK)
+
+    assert failing.requests, "thinker-api did not call the stand-in"
+    assert_clean_json_error(response, 502, "thinker-microservice answered HTTP 500")
+    spans = _api_error_trace(stack, trace_id, "502")
+    assert spans["function"]["error"] == 1
+    assert spans["call"]["meta"]["http.status_code"] == "500"
+
+
+def test_a_non_json_answer_is_502(stack: Stack, elsewhere: int) -> None:
+    html = FaultyServer(elsewhere, status=200, body=b"<html><body>hello</body></html>")
+    with serving(html):
+        response, trace_id = traced_get(stack.api + THINK)
+
+    assert_clean_json_error(
+        response, 502, "thinker-microservice answered something other than JSON"
+    )
+    assert "hello" not in response.text
+    spans = _api_error_trace(stack, trace_id, "502")
+    assert spans["function"]["error"] == 1
+    assert spans["call"]["meta"]["http.status_code"] == "200"
+
+
+def test_no_answer_within_thinker_apis_budget_is_504(stack: Stack, elsewhere: int) -> None:
+    """thinker-api gives up before its own 15 s Lambda timeout (that would be API Gateway's
+    502 ``{"message": ...}``) and before API Gateway's 29 s: its own JSON 504 proves it."""
+    silent = FaultyServer(elsewhere, hang=True)
+    with serving(silent):
+        response, trace_id = traced_get(stack.api + THINK)
+
+    assert silent.requests, "thinker-api did not call the stand-in"
+    assert_clean_json_error(response, 504, "thinker-microservice did not answer in time")
+    spans = _api_error_trace(stack, trace_id, "504")
+    assert spans["function"]["error"] == 1
+    assert spans["call"]["meta"]["error.type"] == "requests.exceptions.ReadTimeout"
+
+
+@pytest.fixture(scope="module")
+def slow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real microservice, thinking 30 s: beyond its 10 s Lambda timeout.
+
+    The environment variable, not ``--parameter-overrides ThinkDelaySeconds=30``: a variable
+    set in the shell wins over the template's value, and the shared stack fixture sets it to 0.
+    """
+    yield from start_stack(tmp_path_factory.mktemp("slow"), env={"THINKER_THINK_DELAY": "30"})
+
+
+def test_a_microservice_slower_than_its_lambda_timeout_is_502(slow_stack: Stack) -> None:
+    response, trace_id = traced_get(slow_stack.api + THINK)
+
+    # Lambda stopped the microservice at 10 s; its API Gateway answered 502, within
+    # thinker-api's own budget.
+    assert_clean_json_error(response, 502, "thinker-microservice answered HTTP 502")
+    assert "Task timed out after 10.00 seconds" in slow_stack.process.output()
+    spans = _api_error_trace(slow_stack, trace_id, "502")
+    assert spans["function"]["error"] == 1
+    assert spans["call"]["meta"]["http.status_code"] == "502"
