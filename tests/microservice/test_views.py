@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from microservice.main import create_app
 from microservice.settings import Settings
 from microservice.thoughts import InMemoryThoughts, Thought, ThoughtsUnavailable, seed_thoughts
+from microservice.views import think
 from tests.support.expected import SEED_RESPONSE
 
 
@@ -110,3 +112,15 @@ async def test_an_unavailable_store_is_a_503_json_error(aiohttp_client: Any) -> 
 
     assert response.status == 503
     assert await response.json() == {"error": "thoughts are unavailable, try again later"}
+
+
+async def test_an_unknown_subject_is_a_key_error_raised_by_think_itself() -> None:
+    # think()'s span records this traceback as error.stack; ddtrace formats every frame of it
+    # on the request's path, so it holds think()'s frame, not the store's and the executor's.
+    with pytest.raises(KeyError, match="foo_bar") as raised:
+        await think(InMemoryThoughts(seed_thoughts()), "foo_bar", 0)
+
+    frames = traceback.extract_tb(raised.value.__traceback__)
+    assert frames[-1].name == "think"
+    assert not any(frame.name == "get" for frame in frames)
+    assert raised.value.__suppress_context__
