@@ -32,3 +32,15 @@ lock:
 ## test-sam-local: opt-in; the real `sam build` + `sam local start-api` in Docker, traced (root; docs/sam-local.md)
 test-sam-local: venv
 	$(PYTHON) -m pytest -m sam_local tests/sam_local -o log_cli=true --log-cli-level=INFO
+
+.PHONY: load-test security
+## load-test: 5,000 seed-like requests at concurrency 16 on a stack of its own, traces checked; docs/load-test.md (ARGS=--help)
+load-test: venv
+	$(PYTHON) -m loadtest $(ARGS)
+
+## security: opt-in; the security tests, checkov (own pinned venv) and pip-audit (needs PyPI's JSON API; docs/security.md)
+security: venv
+	$(PYTHON) -m pytest -q tests/security
+	test -x .venv/tools/checkov/bin/checkov || ($(PYTHON) -m venv .venv/tools/checkov && .venv/tools/checkov/bin/pip install -q checkov==3.2.533)
+	.venv/tools/checkov/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+	$(PYTHON) -m pip_audit -r requirements/dev.txt --no-deps --progress-spinner off --strict
