@@ -151,12 +151,13 @@ class Bench:
         counts, results = self.counts, self.results
         async with local_agent(self.scratch / "agent-cold") as agent_url:
             for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
-                for mode in coldstart.MODES:
-                    self.progress.note(f"{name}, {mode}: {counts.cold_starts} cold starts")
-                    inits = await coldstart.init_durations(
-                        logical_id, mode, agent_url=agent_url, samples=counts.cold_starts
-                    )
-                    results.init[name, mode] = Summary.of(inits)
+                modes = ", ".join(coldstart.MODES)
+                self.progress.note(f"{name}: {counts.cold_starts} cold starts each, {modes}")
+                inits = await coldstart.init_durations(
+                    logical_id, agent_url=agent_url, samples=counts.cold_starts
+                )
+                for mode, samples in inits.items():
+                    results.init[name, mode] = Summary.of(samples)
         self.progress.note(f"python -X importtime, {counts.import_runs} run(s) per module")
         results.imports = await asyncio.to_thread(coldstart.import_profiles, counts.import_runs)
 

@@ -71,18 +71,31 @@ async def init_duration_ms(function: Function, payload: bytes) -> float:
     return inits[0]
 
 
-async def init_durations(
-    logical_id: str, mode: str, *, agent_url: str, samples: int
-) -> list[float]:
-    """``samples`` cold starts of one function, one after the other."""
+def _function(logical_id: str, mode: str, agent_url: str) -> Function:
     function = lambda_env.load(agent_url).functions[logical_id]
     if mode == "untraced":
-        function = lambda_env.untraced(function)
-    elif mode == "traced, no cold-start tracing":
+        return lambda_env.untraced(function)
+    if mode == "traced, no cold-start tracing":
         environment = {**function.environment, "DD_COLD_START_TRACING": "false"}
-        function = dataclasses.replace(function, environment=environment)
+        return dataclasses.replace(function, environment=environment)
+    return function
+
+
+async def init_durations(
+    logical_id: str, *, agent_url: str, samples: int
+) -> dict[str, list[float]]:
+    """``samples`` cold starts of one function in each of :data:`MODES`, by mode.
+
+    The modes take turns, one cold start each, so a burst of load on the machine falls on all
+    of them alike rather than on one.
+    """
     payload = _event_without_subjects(logical_id)
-    return [await init_duration_ms(function, payload) for _ in range(samples)]
+    functions = {mode: _function(logical_id, mode, agent_url) for mode in MODES}
+    inits: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for _ in range(samples):
+        for mode, function in functions.items():
+            inits[mode].append(await init_duration_ms(function, payload))
+    return inits
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,46 @@ def _seed_section(results: Results) -> list[str]:
                 _times(ratio(summary.p50, other.p50)) if other and tracing == "tracing on" else "-",
             )
         )
-    return lines + _table(
+    lines += _table(
         ("Layer", "p50", "p95", "p99", "mean", "n", "p50 x in process", "p50 on / off"), rows
     )
+    return lines + _breakdown(results)
+
+
+def _breakdown(results: Results) -> list[str]:
+    """Where the stack's time goes, from the REPORT Durations nested in the end-to-end figure."""
+    rows = []
+    for mode, tracing in (("traced", "tracing on"), ("untraced", "tracing off")):
+        seed = results.seed.get(f"local stack, {tracing}")
+        api = results.stack_duration.get(("thinker-api", mode))
+        microservice = results.stack_duration.get(("thinker-microservice", mode))
+        if seed and api and microservice:
+            rows.append(
+                (
+                    tracing,
+                    _ms(seed.p50),
+                    _ms(seed.p50 - api.p50),
+                    _ms(api.p50 - microservice.p50),
+                    _ms(microservice.p50),
+                )
+            )
+    if not rows:
+        return []
+    return [
+        "Where the stack's time goes (p50, ms): thinker-api's REPORT Duration contains the"
+        " whole call to thinker-microservice, so the differences give each layer's share.",
+        "",
+        *_table(
+            (
+                "Local stack",
+                "end to end",
+                "front gateway + Runtime API",
+                "thinker-api's work + inner gateway + Runtime API",
+                "thinker-microservice's Duration",
+            ),
+            rows,
+        ),
+    ]
 
 
 def _overhead_section(results: Results) -> list[str]:
