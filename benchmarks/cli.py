@@ -58,6 +58,7 @@ SUBJECTS = (
     "plugh",
 )
 STEPS = 7
+IN_PROCESS_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -130,18 +131,28 @@ class Bench:
         counts, results = self.counts, self.results
         async with local_agent(self.scratch / "agent") as agent_url:
             samples: dict[tuple[str, str], list[float]] = {}
+            per_round = counts.invocations // IN_PROCESS_ROUNDS
             for logical_id, (name, _) in lambda_env.FUNCTIONS.items():
+                self.progress.note(
+                    f"{name}: {IN_PROCESS_ROUNDS} rounds of {per_round} invocations,"
+                    " traced and untraced by turns"
+                )
+                # Modes take turns, a fresh process each round, so a burst of load elsewhere
+                # on the machine falls on both alike.
+                for _ in range(IN_PROCESS_ROUNDS):
+                    for mode in handlers.MODES:
+                        durations_us = await handlers.measure(
+                            logical_id,
+                            mode,
+                            agent_url=agent_url,
+                            scratch=self.scratch / "handlers",
+                            invocations=per_round,
+                            warmup=counts.warmup,
+                        )
+                        samples.setdefault((name, mode), []).extend(
+                            us / 1000 for us in durations_us
+                        )
                 for mode in handlers.MODES:
-                    self.progress.note(f"{name}, {mode}: {counts.invocations} invocations")
-                    durations_us = await handlers.measure(
-                        logical_id,
-                        mode,
-                        agent_url=agent_url,
-                        scratch=self.scratch / "handlers",
-                        invocations=counts.invocations,
-                        warmup=counts.warmup,
-                    )
-                    samples[name, mode] = [us / 1000 for us in durations_us]
                     results.in_process[name, mode] = Summary.of(samples[name, mode])
         for mode in handlers.MODES:
             both = paired_sums(samples["thinker-api", mode], samples["thinker-microservice", mode])
