@@ -14,6 +14,8 @@ from .results import FUNCTION_NAMES, Results
 
 WIDTH = 760
 LABEL_WIDTH = 250
+# Room on the right for the last bar's value.
+VALUE_WIDTH = 90
 BAR_HEIGHT = 18
 GAP = 6
 PANEL_TOP = 30
@@ -41,7 +43,7 @@ def _panel(panel: Panel, top: float, colour: str) -> tuple[list[str], float]:
     scale_max = (
         max([bar.whisker or bar.value for bar in panel.bars] + [panel.target or 0.0]) * 1.15 or 1.0
     )
-    plot_width = WIDTH - LABEL_WIDTH - 30
+    plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = PANEL_TOP + len(panel.bars) * (BAR_HEIGHT + GAP) + PANEL_BOTTOM
     out = [
         f'<text x="10" y="{top + 20}" class="title">{escape(panel.title)}</text>',
@@ -57,15 +59,17 @@ def _panel(panel: Panel, top: float, colour: str) -> tuple[list[str], float]:
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}"'
             f' fill="{colour}"/>'
         )
+        text_x = LABEL_WIDTH + width + 4
         if bar.whisker is not None:
             end = LABEL_WIDTH + bar.whisker / scale_max * plot_width
+            text_x = max(text_x, end + 4)
             middle = y + BAR_HEIGHT / 2
             out.append(
                 f'<line x1="{LABEL_WIDTH + width:.1f}" y1="{middle}" x2="{end:.1f}"'
                 f' y2="{middle}" class="whisker"/>'
             )
         out.append(
-            f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + BAR_HEIGHT - 5}" class="value">'
+            f'<text x="{text_x:.1f}" y="{y + BAR_HEIGHT - 5}" class="value">'
             f"{bar.value:.4g} {escape(panel.unit)}</text>"
         )
     if panel.target is not None:

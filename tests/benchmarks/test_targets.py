@@ -1,0 +1,67 @@
+"""Issue 7's targets checked against known figures, and the report and plot built from them."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+
+from benchmarks.artifacts import Artifact
+from benchmarks.plot import svg
+from benchmarks.report import markdown
+from benchmarks.results import Results, Throughput
+from benchmarks.stats import Summary
+from benchmarks.targets import MB, checks
+
+
+def summary(p50: float) -> Summary:
+    return Summary.of([p50 * 0.9, p50, p50 * 1.1])
+
+
+def known_results() -> Results:
+    results = Results(
+        date="2026-01-01 00:00 UTC", machine="test", cores=2, load_before=(0, 0, 0), quick=True
+    )
+    results.seed["local stack, tracing on"] = summary(9.0)
+    results.in_process["thinker-api", "traced"] = summary(1.5)
+    results.in_process["thinker-api", "untraced"] = summary(1.0)
+    results.in_process["thinker-microservice", "traced"] = summary(7.0)
+    results.in_process["thinker-microservice", "untraced"] = summary(5.0)
+    results.init["thinker-api", "traced"] = summary(240.0)
+    results.subjects[1] = summary(700.0)
+    results.subjects[10] = summary(910.0)
+    results.throughput.append(Throughput(8, 100, 0, 150.0, summary(50.0)))
+    results.artifacts.append(Artifact("thinker-api", 3 * MB, int(4.5 * MB)))
+    return results
+
+
+def test_each_target_is_met_missed_or_not_measured() -> None:
+    verdicts = {check.what: (check.measured, check.met) for check in checks(known_results())}
+
+    assert verdicts["Seed request p50, local stack, delays 0, tracing on"] == ("9.0 ms", True)
+    api = "Tracing overhead per warm invocation, thinker-api (p50, in process)"
+    microservice = "Tracing overhead per warm invocation, thinker-microservice (p50, in process)"
+    assert verdicts[api] == ("500 µs", True)
+    assert verdicts[microservice] == ("2000 µs", False)
+    assert verdicts["Init Duration, thinker-api, with the Datadog library (p50)"] == (
+        "240 ms",
+        True,
+    )
+    assert verdicts["Init Duration, thinker-microservice, with the Datadog library (p50)"] == (
+        "not measured",
+        None,
+    )
+    assert verdicts["10 subjects / 1 subject (p50, seed delays)"] == ("1.30 x", False)
+    assert verdicts["Throughput at concurrency 8, tracing on"] == ("150 requests/s", False)
+    assert verdicts["Artifact, thinker-api, zipped"] == ("4.50 MB", True)
+
+
+def test_the_report_lists_the_targets_and_the_plot_is_valid_svg() -> None:
+    results = known_results()
+
+    report = markdown(results, "benchmarks.svg")
+    drawing = svg(results)
+
+    assert (
+        "| Seed request p50, local stack, delays 0, tracing on | ≤ 10 ms | 9.0 ms | met |" in report
+    )
+    assert "![Benchmark plot](benchmarks.svg)" in report
+    assert xml.dom.minidom.parseString(drawing).documentElement.tagName == "svg"
