@@ -38,6 +38,7 @@ HOST = "127.0.0.1"
 LOCK_FILE = "up.lock"
 INFO_FILE = "up.json"
 TRACES_FILE = "traces.sqlite3"
+MAX_REQUEST_LINE = 10_240
 _EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
 
 
@@ -209,7 +210,14 @@ class Stack:
             ) from None
 
     async def _serve(self, app: web.Application, sock: Any) -> None:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        # API Gateway takes request lines and headers up to 10,240 bytes (aiohttp: 8,190).
+        runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            access_log=None,
+            max_line_size=MAX_REQUEST_LINE,
+            max_field_size=MAX_REQUEST_LINE,
+        )
         await runner.setup()
         self._cleanups.append(runner.cleanup)
         await web.SockSite(runner, sock).start()

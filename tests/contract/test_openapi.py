@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import requests
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
@@ -38,3 +39,10 @@ def test_the_api_answers_as_described(case: schemathesis.Case, stack: Stack) -> 
     # API Gateway answers an undeclared method with 403 Missing Authentication Token, not 405
     # (described in the file and tested in test_think_contract.py).
     case.call_and_validate(base_url=stack.api, timeout=60, excluded_checks=[unsupported_method])
+
+
+def test_the_local_stack_serves_the_description(stack: Stack) -> None:
+    response = requests.get(f"{stack.apm}/openapi/thinker-api.yaml", timeout=30)
+
+    assert response.status_code == 200
+    assert response.text == OPENAPI.read_text()

@@ -97,3 +97,11 @@ def test_other_methods_are_answered_as_api_gateway_does(stack: Stack, method: st
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     if method != "HEAD":
         assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_a_request_line_api_gateway_accepts_is_not_refused_locally(stack: Stack) -> None:
+    # API Gateway takes up to 10,240 bytes of request line; aiohttp alone stops at 8,190.
+    response = _get(stack, "?subject=technology&padding=" + "x" * 9_000)
+
+    assert response.status_code == 200
+    assert response.json()["technology"] == SEED_RESPONSE["technology"]

@@ -16,6 +16,8 @@ from . import api
 
 APM_PORT = 8080
 STATIC = Path(__file__).with_name("static")
+# thinker-api's OpenAPI description, served beside the traces it explains.
+OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 # The addresses a person can open or bookmark; all served by the page shell.
 PAGES = ("/", "/services", "/services/{service}", "/resource", "/traces/{trace_id}", "/live")
 
@@ -40,4 +42,6 @@ def create_apm_app(store: TraceStore) -> web.Application:
     for path in PAGES:
         app.router.add_get(path, _page)
     app.router.add_static("/static/", STATIC)
+    if OPENAPI.is_dir():
+        app.router.add_static("/openapi/", OPENAPI)
     return app
