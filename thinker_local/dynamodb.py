@@ -54,7 +54,7 @@ class LocalDynamoDB:
         self._process = await spawn(
             sys.executable,
             "-m",
-            "moto.server",
+            "thinker_local.moto_server",
             "-H",
             self.host,
             "-p",
