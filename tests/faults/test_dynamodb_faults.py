@@ -54,7 +54,7 @@ def _stop_dynamodb(stack: Stack) -> None:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"moto.server" in command and port.encode() in command:
+        if b"thinker_local.moto_server" in command and port.encode() in command:
             os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while _listening(stack.dynamodb_port):
