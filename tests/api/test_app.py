@@ -10,10 +10,10 @@ import pytest
 
 import app as thinker_api
 from chalicelib.microservice import URL_VARIABLE, reset_microservice
-from tests.api.stand_in import Answer, stand_in_microservice
 from tests.support.expected import load_event
 from tests.support.lambda_server import LambdaContext
 from tests.support.processes import free_port
+from tests.support.stand_ins import StandIn, serving
 
 
 @pytest.fixture(autouse=True)
@@ -37,15 +37,15 @@ def seed_event(**query: list[str] | None) -> dict[str, Any]:
 
 
 def test_the_microservices_json_is_returned_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
-    answer = Answer(body=b'{"technology": {"error": true, "reason": "Subject unknown"}}')
-    with stand_in_microservice(answer) as url:
-        monkeypatch.setenv(URL_VARIABLE, url)
+    answer = StandIn(body=b'{"technology": {"error": true, "reason": "Subject unknown"}}')
+    with serving(answer) as stand_in:
+        monkeypatch.setenv(URL_VARIABLE, stand_in.url)
         result = invoke(seed_event())
 
     assert result["statusCode"] == 200
     assert result["headers"]["Content-Type"] == "application/json"
     assert result["body"] == answer.body.decode()
-    assert "subject=technology&subject=foo_bar" in answer.requests[0]["path"]
+    assert "subject=technology&subject=foo_bar" in answer.requests[0].path
 
 
 def test_a_missing_subject_is_400_with_a_json_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,8 +74,8 @@ def test_an_unreachable_microservice_is_502_without_internals(
 def test_the_call_may_take_what_is_left_of_the_lambdas_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with stand_in_microservice(Answer(delay=3)) as url:
-        monkeypatch.setenv(URL_VARIABLE, url)
+    with serving(StandIn(hang=True)) as stand_in:
+        monkeypatch.setenv(URL_VARIABLE, stand_in.url)
         result = invoke(seed_event(), LambdaContext("thinker-api", timeout_s=0.8))
 
     assert result["statusCode"] == 504

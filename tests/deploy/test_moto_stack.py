@@ -12,11 +12,9 @@ from __future__ import annotations
 import ast
 import io
 import json
-import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import boto3
@@ -31,6 +29,7 @@ from tests.deploy.rehearsal import (
     transformed_template,
 )
 from tests.support.expected import SEED_RESPONSE
+from tests.support.stand_ins import StandIn, json_bodies, serving
 
 NOT_FOR_MOTO = {
     "AWS::ApiGateway::Deployment",
@@ -143,37 +142,19 @@ def test_microservice_role_reads_only_the_stacks_table(stack: dict[str, str]) ->
 
 
 @pytest.fixture
-def response_url() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def response_url() -> Iterator[StandIn]:
     """Stands in for the pre-signed S3 URL a custom resource answers CloudFormation on."""
-    received: list[dict[str, Any]] = []
-
-    class CloudFormationResponses(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), CloudFormationResponses)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/response", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(StandIn()) as s3:
+        yield s3
 
 
 def test_seed_custom_resource_fills_the_stacks_table(
-    stack: dict[str, str], response_url: tuple[str, list[dict[str, Any]]]
+    stack: dict[str, str], response_url: StandIn
 ) -> None:
     from microservice.db import DynamoDBThoughts
     from microservice.seed import handler
 
-    url, received = response_url
+    url = response_url.url
     seed = transformed_template(deploy_parameters())["Resources"]["ThoughtsSeed"]
     properties = {**seed["Properties"], "TableName": stack["ThoughtsTable"]}
     handler(
@@ -189,7 +170,7 @@ def test_seed_custom_resource_fills_the_stacks_table(
         None,
     )
 
-    assert [response["Status"] for response in received] == ["SUCCESS"]
+    assert [response["Status"] for response in json_bodies(response_url)] == ["SUCCESS"]
     technology = DynamoDBThoughts(stack["ThoughtsTable"]).get("technology")
     assert technology.quote == SEED_RESPONSE["technology"]["quote"]
     assert technology.author == SEED_RESPONSE["technology"]["author"]

@@ -30,8 +30,8 @@ from tests.faults.conftest import (
     trace_spans,
     traced_get,
 )
-from tests.faults.servers import serving, throttling_dynamodb
 from tests.local.conftest import children_of
+from tests.support.stand_ins import serving, throttling_dynamodb
 from thinker_local.account import LOCAL_ACCOUNT
 
 THINK = "/think/?subject=technology"
@@ -125,7 +125,7 @@ def test_dynamodb_throttling_is_retried_a_bounded_number_of_times_then_502(
         spans = _microservice_error_trace(stack, trace_id)
 
     assert_clean_json_error(response, 502, "thinker-microservice answered HTTP 503")
-    get_items = [body for _, _, body in throttling.requests if b'"technology"' in body]
+    get_items = [r.body for r in throttling.requests if b'"technology"' in r.body]
     assert len(get_items) == ATTEMPTS
     (think,) = find(spans, "thinker-microservice", "think")
     assert think["error"] == 1

@@ -20,8 +20,8 @@ from tests.faults.conftest import (
     trace_spans,
     traced_get,
 )
-from tests.faults.servers import FaultyServer, serving
 from tests.support.processes import free_port
+from tests.support.stand_ins import StandIn, serving
 
 THINK = "/think/?subject=technology"
 
@@ -58,9 +58,7 @@ def test_unreachable_is_502_and_the_trace_holds_the_connection_error(stack: Stac
 
 
 def test_a_5xx_answer_is_502_naming_the_status(stack: Stack, elsewhere: int) -> None:
-    failing = FaultyServer(
-        elsewhere, status=500, content_type="application/json", body=b'{"oops": 1}'
-    )
+    failing = StandIn(elsewhere, status=500, body=b'{"oops": 1}')
     with serving(failing):
         response, trace_id = traced_get(stack.api + THINK)
 
@@ -72,7 +70,7 @@ def test_a_5xx_answer_is_502_naming_the_status(stack: Stack, elsewhere: int) -> 
 
 
 def test_a_non_json_answer_is_502(stack: Stack, elsewhere: int) -> None:
-    html = FaultyServer(elsewhere, status=200, body=b"<html><body>hello</body></html>")
+    html = StandIn(elsewhere, content_type="text/html", body=b"<html><body>hello</body></html>")
     with serving(html):
         response, trace_id = traced_get(stack.api + THINK)
 
@@ -88,7 +86,7 @@ def test_a_non_json_answer_is_502(stack: Stack, elsewhere: int) -> None:
 def test_no_answer_within_thinker_apis_budget_is_504(stack: Stack, elsewhere: int) -> None:
     """thinker-api gives up before its own 15 s Lambda timeout (that would be API Gateway's
     502 ``{"message": ...}``) and before API Gateway's 29 s: its own JSON 504 proves it."""
-    silent = FaultyServer(elsewhere, hang=True)
+    silent = StandIn(elsewhere, hang=True)
     with serving(silent):
         response, trace_id = traced_get(stack.api + THINK)
 
