@@ -11,7 +11,7 @@ import pytest
 from ddtrace.trace import tracer
 
 from tests.support.expected import create_thoughts_table
-from tests.support.processes import free_port, running
+from tests.support.processes import free_port, running, ddapm_test_agent_command
 
 # Nothing in the tests may reach AWS: fake credentials, one region.
 os.environ.update(
@@ -49,21 +49,7 @@ def dynamodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_agent(tmp_path: Path) -> Iterator[str]:
     """Datadog's own test agent (ddapm-test-agent), in its own process."""
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "ddapm_test_agent.agent",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--otlp-http-port",
-        str(free_port()),
-        "--otlp-grpc-port",
-        str(free_port()),
-        "--web-ui-port",
-        str(free_port()),
-    ]
+    args = ddapm_test_agent_command("127.0.0.1", port)
     env = {"SNAPSHOT_DIR": str(tmp_path / "snapshots"), "LOG_LEVEL": "WARNING"}
     with running(args, port=port, env=env, log=tmp_path / "test-agent.log"):
         yield f"http://127.0.0.1:{port}"

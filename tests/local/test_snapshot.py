@@ -7,7 +7,6 @@ snapshot check compares the whole tree (names, services, resources, parents, tag
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 import requests
 
 from tests.local.conftest import running_stack, up_command
-from tests.support.processes import free_port, running
+from tests.support.processes import free_port, running, ddapm_test_agent_command
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TOKEN = "local_stack_seed_request"
@@ -53,25 +52,14 @@ IGNORED = [
 def test_agent_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("test-agent")
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "ddapm_test_agent.agent",
-        "--host",
+    args = ddapm_test_agent_command(
         "127.0.0.1",
-        "--port",
-        str(port),
-        "--otlp-http-port",
-        str(free_port()),
-        "--otlp-grpc-port",
-        str(free_port()),
-        "--web-ui-port",
-        str(free_port()),
+        port,
         "--snapshot-dir",
         str(SNAPSHOTS),
         "--snapshot-ci-mode",
         "1" if any(SNAPSHOTS.glob("*.json")) else "0",
-    ]
+    )
     with running(args, port=port, env={"LOG_LEVEL": "WARNING"}, log=tmp / "test-agent.log"):
         yield f"http://127.0.0.1:{port}"
 

@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 from tests.sam_local.engine import bridge_gateway, docker_engine, install_missing_tools
 from tests.sam_local.stack import serve
 from tests.support.expected import create_thoughts_table
-from tests.support.processes import REPO, free_port
+from tests.support.processes import REPO, ddapm_test_agent_command
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +71,7 @@ def dynamodb_on_bridge(docker: str) -> Iterator[str]:
 @pytest.fixture
 def agent_on_bridge(docker: str, tmp_path: Path) -> Iterator[str]:
     """Datadog's test agent where the containers' ddtrace sends (host.docker.internal:8126)."""
-    args = [
-        str(REPO / ".venv" / "bin" / "ddapm-test-agent"),
-        "--host",
-        docker,
-        "--port",
-        str(AGENT_PORT),
-        "--otlp-http-port",
-        str(free_port()),
-        "--otlp-grpc-port",
-        str(free_port()),
-        "--web-ui-port",
-        str(free_port()),
-    ]
+    args = ddapm_test_agent_command(docker, AGENT_PORT)
     environment = {"SNAPSHOT_DIR": str(tmp_path / "snapshots"), "LOG_LEVEL": "WARNING"}
     with serve(args, host=docker, port=AGENT_PORT, env=environment, log=tmp_path / "agent.log"):
         yield f"http://{docker}:{AGENT_PORT}"

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def ddapm_test_agent_command(host: str, port: int, *options: str) -> list[str]:
+    """ddapm-test-agent on ``host:port``; its other listeners (OTLP, web UI) on free ports, so
+    several test agents, and the project's own stack, can run side by side."""
+    return [
+        sys.executable, "-m", "ddapm_test_agent.agent", "--host", host, "--port", str(port),
+        "--otlp-http-port", str(free_port()), "--otlp-grpc-port", str(free_port()),
+        "--web-ui-port", str(free_port()), *options,
+    ]  # fmt: skip
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
