@@ -11,7 +11,7 @@ import pytest
 from ddtrace.trace import tracer
 
 from tests.support.expected import create_thoughts_table
-from tests.support.processes import free_port, running, ddapm_test_agent_command
+from tests.support.processes import ddapm_test_agent_command, free_port, running
 
 # Nothing in the tests may reach AWS: fake credentials, one region.
 os.environ.update(

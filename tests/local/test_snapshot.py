@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.local.conftest import running_stack, up_command
-from tests.support.processes import free_port, running, ddapm_test_agent_command
+from tests.support.processes import ddapm_test_agent_command, free_port, running
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TOKEN = "local_stack_seed_request"
