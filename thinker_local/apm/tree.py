@@ -6,7 +6,7 @@ Shared by the trace page's JSON and the terminal's ``trace`` command.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..store import Span
@@ -64,8 +64,8 @@ def bounds(spans: Sequence[Span]) -> tuple[int, int]:
     return start, max(span.start + span.duration for span in request) - start
 
 
-def self_times(spans: Sequence[Span]) -> dict[str, int]:
-    """Nanoseconds each span spends outside its children, within the trace's extent.
+def self_intervals(spans: Sequence[Span]) -> dict[str, list[tuple[int, int]]]:
+    """The stretches (ns) each span spends outside its children, within the trace's extent.
 
     Children may overlap each other (the two ``think`` spans run concurrently).
     """
@@ -78,19 +78,37 @@ def self_times(spans: Sequence[Span]) -> dict[str, int]:
     result = {}
     for span in spans:
         start, end = max(span.start, first), min(span.start + span.duration, last)
-        covered = _union(
+        children = _merged(
             [(max(c.start, start), min(c.start + c.duration, end)) for c in by_parent[span.span_id]]
         )
-        result[span.span_id] = max(0, end - start - covered)
+        own, cursor = [], start
+        for child_start, child_end in children:
+            if child_start > cursor:
+                own.append((cursor, child_start))
+            cursor = max(cursor, child_end)
+        if end > cursor:
+            own.append((cursor, end))
+        result[span.span_id] = own
     return result
 
 
+def self_times(spans: Sequence[Span]) -> dict[str, int]:
+    """Nanoseconds each span spends outside its children, within the trace's extent."""
+    return {span_id: _length(own) for span_id, own in self_intervals(spans).items()}
+
+
 def service_times(spans: Sequence[Span]) -> list[dict[str, object]]:
-    """Each service's own time in the trace and its share of the total, largest first."""
-    own = self_times(spans)
-    per_service: dict[str, int] = defaultdict(int)
+    """Each service's own time in the trace and its share of the total, largest first.
+
+    A service's time is the union of its spans' own stretches: two of its spans running at once
+    (the concurrent ``think`` calls) count once, as wall-clock time, so the shares add up to the
+    trace's duration rather than to more than it.
+    """
+    own = self_intervals(spans)
+    stretches: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for span in spans:
-        per_service[span.service] += own[span.span_id]
+        stretches[span.service].extend(own[span.span_id])
+    per_service = {service: _length(_merged(found)) for service, found in stretches.items()}
     total = sum(per_service.values()) or 1
     return [
         {"service": service, "time": time, "share": time / total}
@@ -99,16 +117,16 @@ def service_times(spans: Sequence[Span]) -> list[dict[str, object]]:
     ]
 
 
-def _union(intervals: Iterator[tuple[int, int]] | Sequence[tuple[int, int]]) -> int:
-    total = 0
-    current_start = current_end = None
+def _merged(intervals: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-empty intervals merged where they overlap, in order."""
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(i for i in intervals if i[1] > i[0]):
-        if current_end is None or start > current_end:
-            if current_end is not None and current_start is not None:
-                total += current_end - current_start
-            current_start, current_end = start, end
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
-            current_end = max(current_end, end)
-    if current_end is not None and current_start is not None:
-        total += current_end - current_start
-    return total
+            merged.append((start, end))
+    return merged
+
+
+def _length(intervals: Sequence[tuple[int, int]]) -> int:
+    return sum(end - start for start, end in intervals)
