@@ -50,6 +50,13 @@ class AlreadyRunning(StackError):
     """Another stack holds the state directory's lock."""
 
 
+def _port_taken(port: int, what: str) -> StackError:
+    return StackError(
+        f"port {port} ({what}) is already in use by another program;"
+        " stop it, or choose another port (see `python -m thinker_local up --help`)"
+    )
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """What ``up`` was asked to run."""
@@ -193,10 +200,7 @@ class Stack:
         try:
             sock = listen(HOST, port)
         except OSError:
-            raise StackError(
-                f"port {port} ({what}) is already in use by another program;"
-                " stop it, or choose another port (see `python -m thinker_local up --help`)"
-            ) from None
+            raise _port_taken(port, what) from None
         self._cleanups.append(_close_socket(sock))
         return sock
 
@@ -204,10 +208,7 @@ class Stack:
         try:
             check_free(HOST, port)
         except OSError:
-            raise StackError(
-                f"port {port} ({what}) is already in use by another program;"
-                " stop it, or choose another port (see `python -m thinker_local up --help`)"
-            ) from None
+            raise _port_taken(port, what) from None
 
     async def _serve(self, app: web.Application, sock: Any) -> None:
         # API Gateway takes request lines and headers up to 10,240 bytes (aiohttp: 8,190).
