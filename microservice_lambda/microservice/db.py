@@ -6,6 +6,7 @@ The endpoint is boto3's own choice: AWS in Lambda, or ``AWS_ENDPOINT_URL_DYNAMOD
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,12 +32,16 @@ class DynamoDBThoughts:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.table_name = table_name
         self._client = client
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("dynamodb", config=_CLIENT_CONFIG)
-        return self._client
+        # Subjects are looked up from several threads at once; creating clients from boto3's
+        # default session concurrently is not thread-safe, so the first request makes one only.
+        with self._client_lock:
+            if self._client is None:
+                self._client = boto3.client("dynamodb", config=_CLIENT_CONFIG)
+            return self._client
 
     def get(self, subject: str) -> Thought:
         try:
