@@ -41,11 +41,3 @@ def function_environment(logical_id: str, **resolved: str) -> dict[str, str]:
             environment[name] = str(parameters[value["Ref"]]["Default"])
     environment.update({k: v for k, v in resolved.items() if k not in environment})
     return environment
-
-
-def function_property(logical_id: str, name: str) -> Any:
-    template = load_template()
-    properties = template["Resources"][logical_id]["Properties"]
-    if name in properties:
-        return properties[name]
-    return template.get("Globals", {}).get("Function", {}).get(name)
