@@ -50,6 +50,8 @@ class ExecutionEnvironment:
         self._tasks: list[asyncio.Task[None]] = []
         self._spawned_at = 0.0
         self._invocations = 0
+        # The invocation under way, from START to REPORT: the request id of the lines in between.
+        self._request_id: str | None = None
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{secrets.token_hex(16)}"
 
     @property
@@ -132,6 +134,7 @@ class ExecutionEnvironment:
             deadline_ms=int((time.time() + timeout) * 1000),
             trace_id=_xray_trace_header(),
         )
+        self._request_id = request_id
         self._log(f"START RequestId: {request_id} Version: $LATEST")
         await runtime.submit(invocation)
         submitted = time.monotonic()
@@ -170,6 +173,7 @@ class ExecutionEnvironment:
             f"\tMemory Size: {self.function.memory_mb} MB"
             f"\tMax Memory Used: {memory_mb} MB{init}{status}"
         )
+        self._request_id = None
         return result
 
     async def stop(self) -> None:
@@ -225,7 +229,8 @@ class ExecutionEnvironment:
         assert process.stdout is not None
         source = self.function.logical_id
         while line := await process.stdout.readline():
-            self._output.line(source, line.decode("utf-8", "replace").rstrip("\r\n"))
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            self._output.line(source, text, request_id=self._request_id)
 
     async def _watch_exit(self) -> None:
         process, exited = self._process, self._exited
@@ -252,7 +257,7 @@ class ExecutionEnvironment:
         return 0
 
     def _log(self, text: str) -> None:
-        self._output.line(self.function.logical_id, text)
+        self._output.line(self.function.logical_id, text, request_id=self._request_id)
 
 
 def _xray_trace_header() -> str:
