@@ -41,7 +41,7 @@ class _Captured(Output):
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def line(self, source: str, text: str) -> None:
+    def line(self, source: str, text: str, *, request_id: str | None = None) -> None:
         self.lines.append(f"{source} | {text}")
 
 
