@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from thinker_local.stats import Summary, paired_sums
+
 from . import artifacts, coldstart, handlers, lambda_env, sam_local
 from .agent import local_agent
 from .http_load import load
@@ -39,7 +41,6 @@ from .progress import Progress
 from .report import write_markdown
 from .results import Results, Throughput
 from .stack import LocalStack, local_stack
-from .stats import Summary, paired_sums
 
 DOCS = lambda_env.REPO / "docs"
 CONCURRENCY = (1, 4, 8, 16)

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
-from ..store import percentile
+from ..stats import percentile
 
 DEFAULT_URL = "http://127.0.0.1:5000/think/"
 MAX_REQUESTS = 10_000
@@ -165,7 +165,7 @@ def summarise(results: Results, elapsed: float, out: TextIO) -> None:
     out.write(
         f"{results.done} requests in {elapsed:.1f} s ({results.done / max(elapsed, 1e-9):.1f}/s)\n"
         f"status: {statuses}\n"
-        f"latency: p50 {percentile(ordered, 0.5) * 1000:.0f} ms, "
-        f"p95 {percentile(ordered, 0.95) * 1000:.0f} ms, "
-        f"p99 {percentile(ordered, 0.99) * 1000:.0f} ms\n"
+        f"latency: p50 {percentile(ordered, 50) * 1000:.0f} ms, "
+        f"p95 {percentile(ordered, 95) * 1000:.0f} ms, "
+        f"p99 {percentile(ordered, 99) * 1000:.0f} ms\n"
     )
