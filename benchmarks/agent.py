@@ -9,10 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiohttp import web
-
 from thinker_local.agent import create_agent_app
-from thinker_local.net import listen, port_of
+from thinker_local.net import listen, port_of, serve
 from thinker_local.store import TraceStore
 
 
@@ -20,11 +18,9 @@ from thinker_local.store import TraceStore
 async def local_agent(state_dir: Path) -> AsyncIterator[str]:
     """Serve the agent on the running loop; yields its URL."""
     store = TraceStore(state_dir / "traces.sqlite3")
-    runner = web.AppRunner(create_agent_app(store), handle_signals=False, access_log=None)
-    await runner.setup()
     sock = listen("127.0.0.1", 0)
+    runner = await serve(create_agent_app(store), sock)
     try:
-        await web.SockSite(runner, sock).start()
         yield f"http://127.0.0.1:{port_of(sock)}"
     finally:
         await runner.cleanup()

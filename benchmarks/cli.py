@@ -31,6 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from thinker_local.harness.stack import StackProcess, local_stack
+from thinker_local.stats import Summary, paired_sums
+
 from . import artifacts, coldstart, handlers, lambda_env, sam_local
 from .agent import local_agent
 from .http_load import load
@@ -38,8 +41,6 @@ from .plot import write_svg
 from .progress import Progress
 from .report import write_markdown
 from .results import Results, Throughput
-from .stack import LocalStack, local_stack
-from .stats import Summary, paired_sums
 
 DOCS = lambda_env.REPO / "docs"
 CONCURRENCY = (1, 4, 8, 16)
@@ -57,6 +58,7 @@ SUBJECTS = (
     "xyzzy",
     "plugh",
 )
+SEED_PATH = "/think/?subject=technology&subject=foo_bar"
 STEPS = 7
 IN_PROCESS_ROUNDS = 4
 
@@ -181,7 +183,7 @@ class Bench:
             for concurrency in CONCURRENCY:
                 label = f"concurrency {concurrency}"
                 measured = await load(
-                    stack.url(),
+                    _url(stack),
                     requests=counts.throughput_requests,
                     concurrency=concurrency,
                     # Enough to start the environments this concurrency needs before measuring.
@@ -206,15 +208,15 @@ class Bench:
             self.scratch / "stack-untraced",
             parameter_overrides=lambda_env.NO_DELAYS,
             # The template declares DD_TRACE_ENABLED; the stack lets the shell's value win.
-            environ={"DD_TRACE_ENABLED": "false"},
+            env={"DD_TRACE_ENABLED": "false"},
         ) as stack:
             self.results.seed["local stack, tracing off"] = await self._seed(stack, "untraced")
 
-    async def _seed(self, stack: LocalStack, mode: str) -> Summary:
+    async def _seed(self, stack: StackProcess, mode: str) -> Summary:
         counts = self.counts
         mark = stack.mark()
         measured = await load(
-            stack.url(),
+            _url(stack),
             requests=counts.seed_requests,
             concurrency=1,
             warmup=counts.warmup,
@@ -234,7 +236,7 @@ class Bench:
         with local_stack(self.scratch / "stack-seed-delays") as stack:
             for count in SUBJECT_COUNTS:
                 measured = await load(
-                    stack.url(subjects_path(count)),
+                    _url(stack, subjects_path(count)),
                     requests=counts.subject_requests,
                     concurrency=1,
                     warmup=1,
@@ -251,6 +253,11 @@ class Bench:
     async def sam_local(self) -> None:
         self.results.sam_local = sam_local.why_not_measured()
         self.progress.note(f"not measured: {self.results.sam_local}")
+
+
+def _url(stack: StackProcess, path: str = SEED_PATH) -> str:
+    """thinker-api's URL on the running stack, with ``path``."""
+    return stack.info.api + path
 
 
 def _tracing(mode: str) -> str:

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from thinker_local.account import LOCAL_ACCOUNT
 from thinker_local.environment import ExecutionEnvironment
+from thinker_local.harness.reports import parse_reports
 from thinker_local.output import Output
 from thinker_local.template import Function
 
 from . import lambda_env
-from .stack import parse_reports
 
 # Cold-start measurements, by mode: the template as is, without cold-start tracing, without Datadog.
 MODES = ("traced", "traced, no cold-start tracing", "untraced")

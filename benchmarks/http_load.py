@@ -1,19 +1,19 @@
 """HTTP load on one URL: sequential latencies, and throughput at a given concurrency.
 
-One aiohttp client session with keep-alive connections, in the benchmark's own process. Every
-loop is bounded by a request count; a request that does not answer 200 counts as an error.
+One aiohttp client session with keep-alive connections, in the benchmark's own process, through
+the harness's load loop. Every loop is bounded by a request count; a request that does not
+answer 200 counts as an error, and only answered requests have a latency.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 
-REQUEST_TIMEOUT_S = 30.0
+from thinker_local.harness.load import REQUEST_TIMEOUT_S, Answer, Request, send_all
 
 OnProgress = Callable[[int, int], None]
 
@@ -33,14 +33,6 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-async def _get(session: aiohttp.ClientSession, url: str) -> tuple[float, bool]:
-    started = time.perf_counter()
-    async with session.get(url) as response:
-        await response.read()
-        ok = response.status == 200
-    return (time.perf_counter() - started) * 1000, ok
-
-
 async def load(
     url: str,
     *,
@@ -52,39 +44,21 @@ async def load(
     """Send ``requests`` GETs from ``concurrency`` workers (after ``warmup`` unmeasured ones)."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    done = 0
+
+    def on_answer(_: int, __: Answer) -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, requests)
+
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        await _run(session, url, warmup, concurrency, [], None)
-        latencies: list[float] = []
+        await send_all([Request(url)] * warmup, concurrency, session=session)
         started = time.perf_counter()
-        errors = await _run(session, url, requests, concurrency, latencies, on_progress)
+        answers = await send_all(
+            [Request(url)] * requests, concurrency, session=session, on_answer=on_answer
+        )
         seconds = time.perf_counter() - started
+    latencies = [answer.seconds * 1000 for answer in answers if answer.status]
+    errors = sum(answer.status != 200 for answer in answers)
     return LoadResult(concurrency, requests, errors, seconds, latencies)
-
-
-async def _run(
-    session: aiohttp.ClientSession,
-    url: str,
-    total: int,
-    concurrency: int,
-    latencies: list[float],
-    on_progress: OnProgress | None,
-) -> int:
-    remaining = total
-    errors = 0
-
-    async def worker() -> None:
-        nonlocal remaining, errors
-        while remaining > 0:
-            remaining -= 1
-            try:
-                elapsed, ok = await _get(session, url)
-            except (aiohttp.ClientError, TimeoutError):
-                errors += 1
-                continue
-            latencies.append(elapsed)
-            errors += not ok
-            if on_progress is not None:
-                on_progress(len(latencies), total)
-
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, total)))))
-    return errors

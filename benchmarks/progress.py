@@ -6,17 +6,18 @@ import sys
 import time
 from typing import TextIO
 
+from thinker_local.harness.progress import ProgressBar
+
 
 class Progress:
-    """Step lines (``[2/7] cold start``), counters within a step, and notes."""
+    """Step lines (``[2/7] cold start``), a progress bar within a step, and notes."""
 
     def __init__(self, steps: int, stream: TextIO | None = None) -> None:
         self._steps = steps
         self._step = 0
         self._stream = stream or sys.stderr
         self._started = time.monotonic()
-        self._tty = self._stream.isatty()
-        self._last_count = 0.0
+        self._bar: ProgressBar | None = None
 
     def step(self, title: str) -> None:
         self._step += 1
@@ -26,15 +27,13 @@ class Progress:
         self._write(f"      {text}")
 
     def count(self, label: str, done: int, total: int) -> None:
-        """A counter: redrawn in place on a terminal, a line every ~2 s otherwise."""
-        now = time.monotonic()
-        if self._tty:
-            end = "\n" if done >= total else ""
-            self._stream.write(f"\r      {label}: {done}/{total}{end}")
-            self._stream.flush()
-        elif done >= total or now - self._last_count >= 2:
-            self._last_count = now
-            self._write(f"      {label}: {done}/{total}")
+        """A bar for ``label``, drawn anew when the label changes, finished at the total."""
+        if self._bar is None or self._bar.label != f"      {label}: ":
+            self._bar = ProgressBar(self._stream, total, f"      {label}")
+        self._bar.draw(done)
+        if done >= total:
+            self._bar.finish()
+            self._bar = None
 
     def _write(self, text: str) -> None:
         elapsed = time.monotonic() - self._started

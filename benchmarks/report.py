@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from thinker_local.stats import Summary, ratio
+
 from .results import FUNCTION_NAMES, Results
-from .stats import Summary, ratio
 from .targets import MB, checks
 
 FINDINGS = Path(__file__).with_name("findings.md")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from thinker_local.stats import Summary
+
 from .artifacts import Artifact
 from .coldstart import ImportProfile
-from .stats import Summary
 
 FUNCTION_NAMES = ("thinker-api", "thinker-microservice")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from thinker_local.stats import ratio
+
 from .results import FUNCTION_NAMES, Results
-from .stats import ratio
 
 MB = 1024 * 1024
 

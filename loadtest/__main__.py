@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.stack import local_stack
+from thinker_local.harness.stack import local_stack
 
 from . import report, traffic
 from .run import run_against
@@ -69,13 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         target = "a local stack of its own (free loopback ports, delays 0, tracing on)"
         with tempfile.TemporaryDirectory(prefix="thinker-load-") as tmp:
-            state = Path(tmp) / "state"
             print("starting a local stack on free ports…", file=sys.stderr)
-            with local_stack(state, parameter_overrides=NO_DELAYS) as stack:
-                servers = json.loads((state / "up.json").read_text())["servers"]
+            with local_stack(Path(tmp), parameter_overrides=NO_DELAYS) as stack:
+                assert stack.info.apm is not None, "the stack runs its APM"
                 figures = run_against(
-                    stack.url("/think/"),
-                    servers["APM"].rstrip("/"),
+                    f"{stack.info.api}/think/",
+                    stack.info.apm,
                     args.requests,
                     args.concurrency,
                     args.seed,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from thinker_local.store import percentile
+from thinker_local.stats import percentile
 
 from .integrity import Verdict
 from .traffic import Outcome
@@ -65,9 +65,9 @@ def figures(
         requests=len(outcomes),
         concurrency=concurrency,
         seconds=seconds,
-        p50_ms=percentile(latencies, 0.50),
-        p95_ms=percentile(latencies, 0.95),
-        p99_ms=percentile(latencies, 0.99),
+        p50_ms=percentile(latencies, 50),
+        p95_ms=percentile(latencies, 95),
+        p99_ms=percentile(latencies, 99),
         statuses=dict(sorted(statuses.items())),
         integrity={state: states[state] for state in STATES},
         problems=problems[:SHOWN_PROBLEMS],

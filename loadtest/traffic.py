@@ -2,34 +2,28 @@
 
 Each request carries a W3C ``traceparent`` with a fresh 128-bit trace id, as a traced caller
 would send; the Datadog wrapper continues it, so the whole trace of that request can be read
-back by id (see :mod:`loadtest.integrity`) without searching the store. The subjects are the
-``load`` command's mix of known and unknown ones, from a seeded generator.
+back by id (see :mod:`loadtest.integrity`) without searching the store. The subjects mix the
+microservice's seeded ones with unknown ones, as the ``load`` command does, from a seeded generator.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import secrets
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import aiohttp
+from thinker_local.harness.load import LOOPBACK, Answer, Request, send_all
+from thinker_local.harness.progress import ProgressBar
+from thinker_local.harness.subjects import read_subjects, subject_query, subjects_for
 
-from thinker_local.commands.load import (
-    LOOPBACK,
-    ProgressBar,
-    Results,
-    known_subjects,
-    subjects_for,
-)
-
-REQUEST_TIMEOUT_S = 30.0
 UNKNOWN_SHARE = 0.3
+# The subjects the microservice is seeded with.
+THOUGHTS = Path(__file__).resolve().parents[1] / "microservice_lambda/microservice/thoughts.json"
 
 
 @dataclass(frozen=True)
@@ -59,7 +53,7 @@ class Outcome:
 def plan(count: int, seed: int) -> list[Planned]:
     """``count`` requests: reproducible subjects (from ``seed``), fresh trace ids."""
     rng = random.Random(seed)  # noqa: S311 (load shapes, not secrets)
-    known = known_subjects()
+    known = read_subjects(THOUGHTS)
     return [
         Planned(
             subjects=tuple(subjects_for(rng, known, UNKNOWN_SHARE)),
@@ -82,39 +76,22 @@ async def send(
 ) -> list[Outcome]:
     """Send every planned request, ``concurrency`` at a time; outcomes in the plan's order."""
     check_loopback(url)
-    outcomes: list[Outcome | None] = [None] * len(planned)
-    tally = Results(total=len(planned))
-    bar = ProgressBar(progress, tally)
-    next_index = 0
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    requests = [
+        Request(f"{url}?{subject_query(p.subjects)}", {"traceparent": p.traceparent})
+        for p in planned
+    ]
+    bar = ProgressBar(progress, len(requests))
+    done = failed = 0
 
-        async def worker() -> None:
-            nonlocal next_index
-            while next_index < len(planned):
-                index, next_index = next_index, next_index + 1
-                outcome = await _send_one(session, url, planned[index])
-                outcomes[index] = outcome
-                tally.statuses[str(outcome.status or "no answer")] += 1
-                tally.latencies.append(outcome.seconds)
-                tally.done += 1
-                bar.draw()
+    def on_answer(_: int, answer: Answer) -> None:
+        nonlocal done, failed
+        done += 1
+        failed += answer.status != 200
+        bar.draw(done, failed)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(planned))))))
+    answers = await send_all(requests, concurrency, on_answer=on_answer)
     bar.finish()
-    return [outcome for outcome in outcomes if outcome is not None]
-
-
-async def _send_one(session: aiohttp.ClientSession, url: str, planned: Planned) -> Outcome:
-    query = "&".join(f"subject={quote(subject, safe='')}" for subject in planned.subjects)
-    headers = {"traceparent": planned.traceparent}
-    started = time.perf_counter()
-    try:
-        async with session.get(f"{url}?{query}", headers=headers) as response:
-            body = await response.read()
-            status = response.status
-            request_id = response.headers.get("x-amzn-RequestId")
-    except (aiohttp.ClientError, TimeoutError):
-        return Outcome(planned, 0, time.perf_counter() - started, None, b"")
-    return Outcome(planned, status, time.perf_counter() - started, request_id, body)
+    return [
+        Outcome(p, a.status, a.seconds, a.headers.get("x-amzn-RequestId"), a.body)
+        for p, a in zip(planned, answers, strict=True)
+    ]

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .account import LocalAccount
-from .net import listen, port_of
+from .net import listen, port_of, serve
 from .runtime import InvocationResult
 from .template import CustomResource, Template
 
@@ -41,10 +41,8 @@ class ResponseEndpoint:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_put("/cloudformation/{token}", self._put)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
         sock = listen("127.0.0.1", 0)
-        await web.SockSite(self._runner, sock).start()
+        self._runner = await serve(app, sock)
         self._base = f"http://127.0.0.1:{port_of(sock)}/cloudformation/"
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""Loopback listening sockets, bound before anything is started on them.
+"""Loopback listening sockets, bound before anything is started on them, and serving on them.
 
 Binding every port up front turns "address already in use" halfway through start-up into one
 clear message before anything runs, and handing the bound socket to the server leaves no window
@@ -8,6 +8,9 @@ for another program to take the port in between.
 from __future__ import annotations
 
 import socket
+from typing import Any
+
+from aiohttp import web
 
 
 class PortInUse(OSError):
@@ -39,3 +42,14 @@ def check_free(host: str, port: int) -> None:
 
 def port_of(sock: socket.socket) -> int:
     return int(sock.getsockname()[1])
+
+
+async def serve(app: web.Application, sock: socket.socket, **options: Any) -> web.AppRunner:
+    """Serve ``app`` on the bound ``sock``; the runner, whose ``cleanup()`` stops it.
+
+    ``options`` go to :class:`aiohttp.web.AppRunner`; signals stay with the caller's loop.
+    """
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, **options)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from .net import listen, port_of
+from .net import listen, port_of, serve
 
 PREFIX = "/2018-06-01/runtime"
 
@@ -82,10 +82,8 @@ class RuntimeApi:
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/response", self._response)
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/error", self._error)
         app.router.add_post(f"{PREFIX}/init/error", self._init_error)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
         sock = listen("127.0.0.1", 0)
-        await web.SockSite(self._runner, sock).start()
+        self._runner = await serve(app, sock)
         self.address = f"127.0.0.1:{port_of(sock)}"
         return self.address
 

@@ -29,7 +29,7 @@ from .custom_resources import create_custom_resources, functions_used
 from .dynamodb import LocalDynamoDB
 from .environment import ExecutionEnvironment
 from .gateway import Gateway
-from .net import check_free, listen
+from .net import check_free, listen, serve
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
 from .template import Function, LocalSettings, Template, load_template
@@ -38,6 +38,9 @@ HOST = "127.0.0.1"
 LOCK_FILE = "up.lock"
 INFO_FILE = "up.json"
 TRACES_FILE = "traces.sqlite3"
+# The names of the servers beside the APIs, in the banner and in up.json's "servers".
+AGENT_SERVER = "Datadog agent"
+APM_SERVER = "APM"
 MAX_REQUEST_LINE = 10_240
 _EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
 
@@ -164,7 +167,7 @@ class Stack:
         if config.reload:
             watcher = asyncio.ensure_future(self._watch(template, functions))
             self._cleanups.append(lambda: _cancel(watcher))
-        self._write_info(template, extra_sockets)
+        self._write_info(template, extra_sockets, trace_agent_url)
         self._banner(
             template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
         )
@@ -212,16 +215,10 @@ class Stack:
 
     async def _serve(self, app: web.Application, sock: Any) -> None:
         # API Gateway takes request lines and headers up to 10,240 bytes (aiohttp: 8,190).
-        runner = web.AppRunner(
-            app,
-            handle_signals=False,
-            access_log=None,
-            max_line_size=MAX_REQUEST_LINE,
-            max_field_size=MAX_REQUEST_LINE,
+        runner = await serve(
+            app, sock, max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE
         )
-        await runner.setup()
         self._cleanups.append(runner.cleanup)
-        await web.SockSite(runner, sock).start()
 
     def _local_agent_apps(self) -> list[tuple[str, int, web.Application]]:
         """The Datadog agent and the APM views, when this checkout has them."""
@@ -232,13 +229,13 @@ class Stack:
             self.output.info("no local Datadog agent in this checkout: traces are not stored")
             return []
         store = TraceStore(self.config.state_dir / TRACES_FILE)
-        apps = [("Datadog agent", self.config.agent_port, create_agent_app(store))]
+        apps = [(AGENT_SERVER, self.config.agent_port, create_agent_app(store))]
         try:
             from .apm import create_apm_app
         except ImportError:
             self.output.info("no APM views in this checkout")
         else:
-            apps.append(("APM", self.config.apm_port, create_apm_app(store)))
+            apps.append((APM_SERVER, self.config.apm_port, create_apm_app(store)))
         return apps
 
     async def _start_dynamodb(self, template: Template) -> None:
@@ -279,14 +276,32 @@ class Stack:
                 await functions.warm()
 
     def _write_info(
-        self, template: Template, extra: list[tuple[str, Any, web.Application]]
+        self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str
     ) -> None:
+        """``up.json``, written once everything serves: what runs where, for people and tools.
+
+        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
+        each API's logical id to its URL, ``servers`` each extra server's name to its URL,
+        ``agent``/``apm``/``dynamodb`` are URLs or null, ``trace_agent`` where traces go. It is
+        written to a temporary name and renamed, so a reader never sees half of it.
+        """
+        servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
         info = {
+            "ready": True,
             "pid": os.getpid(),
+            "state_dir": str(self.config.state_dir.resolve()),
+            "template": str(template.path),
             "apis": {api.logical_id: api.url for api in template.apis.values()},
-            "servers": {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra},
+            "servers": servers,
+            "agent": servers.get(AGENT_SERVER),
+            "apm": servers.get(APM_SERVER),
+            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/" if template.tables else None,
+            "trace_agent": trace_agent,
         }
-        (self.config.state_dir / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
+        path = self.config.state_dir / INFO_FILE
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(info, indent=2) + "\n")
+        partial.replace(path)
 
     def _banner(
         self, template: Template, trace_agent_url: str, extra: list[tuple[str, int]]

@@ -11,10 +11,10 @@ import requests
 
 from tests.apm.functions import Stack
 from tests.apm.seed import Chunks, seed_chunks, trace_copy
-from tests.apm.servers import serve
 from tests.support.functions import running_functions
 from thinker_local.agent import create_agent_app
 from thinker_local.apm import create_apm_app
+from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 
 

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from tests.apm.functions import Stack
-from tests.apm.servers import serve
 from tests.support.expected import SEED_RESPONSE
 from thinker_local.agent import create_agent_app, forward_url_from_env
+from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 
 TRACED_PROGRAM = Path(__file__).with_name("tracer_script.py")

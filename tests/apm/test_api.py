@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.apm.servers import serve
 from thinker_local.apm import create_apm_app
+from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 
 SPAN_KEYS = {

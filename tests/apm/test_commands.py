@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.apm.servers import serve
 from thinker_local.apm import create_apm_app
 from thinker_local.cli import main
+from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 
 THOUGHTS = Path(__file__).resolve().parents[2] / "microservice_lambda/microservice/thoughts.json"
@@ -85,7 +85,8 @@ def test_load_sends_seed_like_requests_and_summarises(
     thinker_api: tuple[str, list[list[str]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, seen = thinker_api
-    assert main(["load", "-n", "40", "-c", "5", "--url", url, "--seed", "7"]) == 0
+    args = ["-n", "40", "-c", "5", "--url", url, "--seed", "7", "--subjects-file", str(THOUGHTS)]
+    assert main(["load", *args]) == 0
     assert len(seen) == 40
     assert all(1 <= len(subjects) <= 3 for subjects in seen)
     known = set(json.loads(THOUGHTS.read_text()))
@@ -102,11 +103,10 @@ def test_load_sends_seed_like_requests_and_summarises(
 def test_load_reports_failures_in_its_exit_code(
     thinker_api: tuple[str, list[list[str]]],
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, _ = thinker_api
-    monkeypatch.setattr("thinker_local.commands.load.UNKNOWN_SUBJECTS", ("fail",))
-    assert main(["load", "-n", "10", "--unknown", "1", "--url", url]) == 1
+    args = ["-n", "10", "--unknown", "1", "--unknown-subject", "fail", "--url", url]
+    assert main(["load", *args]) == 1
     assert "502: 10" in capsys.readouterr().out
 
 
@@ -119,3 +119,21 @@ def test_load_stays_on_this_machine_and_within_bounds(
     assert main(["load", "-c", "0", "--url", "http://127.0.0.1:9/think/"]) == 2
     assert seen == []
     assert "127.0.0.1 or localhost" in capsys.readouterr().err
+
+
+def test_load_takes_its_subjects_from_arguments_or_a_file(
+    thinker_api: tuple[str, list[list[str]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, seen = thinker_api
+    assert main(["load", "-n", "5", "--unknown", "0", "--subject", "tea", "--url", url]) == 0
+    lines = tmp_path / "subjects.txt"
+    lines.write_text("coffee\ncocoa\n")
+    assert (
+        main(["load", "-n", "5", "--unknown", "0", "--subjects-file", str(lines), "--url", url])
+        == 0
+    )
+    assert {s for subjects in seen[:5] for s in subjects} == {"tea"}
+    assert {s for subjects in seen[5:] for s in subjects} <= {"coffee", "cocoa"}
+    assert main(["load", "-n", "5", "--url", url]) == 2
+    assert "--subject NAME or --subjects-file FILE" in capsys.readouterr().err
+    assert len(seen) == 10

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -10,30 +9,9 @@ from typing import Any
 import pytest
 
 from tests.apm.seed import Chunks, trace_copy
-from thinker_local.store import TraceStore, percentile
+from thinker_local.store import TraceStore
 
 MS = 1_000_000
-
-
-@pytest.mark.parametrize(
-    "values",
-    [[15, 20, 35, 40, 50], list(range(1, 101)), [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], [7, 7]],
-)
-def test_percentiles_match_linear_interpolation_between_closest_ranks(values: list[int]) -> None:
-    ordered = sorted(values)
-    # statistics' "inclusive" method is the same definition (numpy's default, type 7).
-    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    for q in (50, 95, 99):
-        assert percentile(ordered, q / 100) == pytest.approx(cuts[q - 1])
-
-
-def test_percentiles_on_a_small_known_set() -> None:
-    ordered = [15, 20, 35, 40, 50]
-    assert percentile(ordered, 0.50) == 35
-    assert percentile(ordered, 0.95) == pytest.approx(48.0)  # 40 + 0.8 * (50 - 40)
-    assert percentile(ordered, 0.99) == pytest.approx(49.6)
-    assert percentile([42], 0.99) == 42
-    assert percentile([], 0.5) == 0.0
 
 
 def _lambda_duration(duration_ns: int, *, error: bool = False) -> Any:

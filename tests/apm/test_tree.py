@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from thinker_local.apm.tree import self_times, service_times
 from thinker_local.store import Span
+from thinker_local.store.tree import self_times, service_times
 
 MS = 1_000_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.coldstart import parse_importtime
-from benchmarks.stack import Report, parse_reports
+from thinker_local.harness.reports import Report, parse_reports
 
 STACK_OUTPUT = (
     "MicroserviceFunction  | START RequestId: 66 Version: $LATEST\n"

@@ -8,8 +8,8 @@ from benchmarks.artifacts import Artifact
 from benchmarks.plot import svg
 from benchmarks.report import markdown
 from benchmarks.results import Results, Throughput
-from benchmarks.stats import Summary
 from benchmarks.targets import MB, checks
+from thinker_local.stats import Summary
 
 
 def summary(p50: float) -> Summary:

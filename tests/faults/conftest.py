@@ -9,20 +9,16 @@ port, or the stack's DynamoDB process stopped (see docs/faults.md).
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
-import pytest
 import requests
 
-from tests.local.conftest import StackProcess, running_stack, up_command
-from tests.support.processes import free_port
-
-TRACE_TIMEOUT_S = 60.0
-Span = dict[str, Any]
+from tests.local.conftest import NO_DELAYS
+from thinker_local.harness.stack import StackProcess, local_stack
+from thinker_local.harness.traces import Span
 
 
 @dataclass(frozen=True)
@@ -38,25 +34,19 @@ class Stack:
 
 def start_stack(tmp: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[Stack]:
     """A stack on free ports (as a generator for fixtures); stopped, whatever happens."""
-    api, microservice, dynamodb, agent, apm = (free_port() for _ in range(5))
-    args = up_command(
-        "--state-dir", str(tmp / "state"),
-        "--port", str(api),
-        "--other-ports", str(microservice),
-        "--dynamodb-port", str(dynamodb),
-        "--agent-port", str(agent),
-        "--apm-port", str(apm),
-        "--no-reload",
-        "--max-environments", "2",
-        *options,
-    )  # fmt: skip
-    with running_stack(args, tmp / "stack.log", env) as process:
+    with local_stack(
+        tmp, "--max-environments", "2", *options, env={**NO_DELAYS, **(env or {})}
+    ) as process:
+        info = process.info
+        assert info.apm is not None
+        assert info.dynamodb is not None
+        (microservice,) = (url for url in info.apis.values() if url != info.api)
         yield Stack(
             process,
-            api=f"http://127.0.0.1:{api}",
-            microservice=f"http://127.0.0.1:{microservice}/",
-            apm=f"http://127.0.0.1:{apm}",
-            dynamodb_port=dynamodb,
+            api=info.api,
+            microservice=f"{microservice}/",
+            apm=info.apm,
+            dynamodb_port=urlsplit(info.dynamodb).port or 0,
         )
 
 
@@ -70,24 +60,8 @@ def traced_get(url: str, timeout: float = 60.0) -> tuple[requests.Response, str]
     return response, trace_id
 
 
-def trace_spans(
-    apm: str, trace_id: str, until: Callable[[list[Span]], bool], timeout: float = TRACE_TIMEOUT_S
-) -> list[Span]:
-    """The trace's spans from the APM JSON API, once ``until`` holds for them."""
-    deadline = time.monotonic() + timeout
-    spans: list[Span] = []
-    while time.monotonic() < deadline:
-        response = requests.get(f"{apm}/api/traces/{trace_id}", timeout=10)
-        if response.status_code == 200:
-            spans = list(response.json()["spans"])
-            if until(spans):
-                return spans
-        time.sleep(0.5)
-    pytest.fail(f"trace {trace_id} not as expected within {timeout} s: {spans}")
-
-
 def has(service: str, name: str, **meta: str) -> Callable[[list[Span]], bool]:
-    """``until`` for :func:`trace_spans`: a span of ``service`` named ``name`` with ``meta``."""
+    """``until`` for :func:`wait_for_trace`: a span of ``service`` named ``name`` with ``meta``."""
     return lambda spans: bool(find(spans, service, name, **meta))
 
 

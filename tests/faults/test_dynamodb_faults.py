@@ -27,12 +27,12 @@ from tests.faults.conftest import (
     find,
     has,
     start_stack,
-    trace_spans,
     traced_get,
 )
-from tests.local.conftest import children_of
 from tests.support.stand_ins import serving, throttling_dynamodb
 from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.harness.processes import children_of
+from thinker_local.harness.traces import wait_for_trace
 
 THINK = "/think/?subject=technology"
 # microservice.db: botocore's standard retry mode, 3 attempts in all.
@@ -86,8 +86,8 @@ def _signed_get(url: str) -> requests.Response:
 
 
 def _microservice_error_trace(stack: Stack, trace_id: str) -> list[dict[str, object]]:
-    trace_spans(stack.apm, trace_id, has("thinker-microservice", "think", subject="technology"))
-    return trace_spans(
+    wait_for_trace(stack.apm, trace_id, has("thinker-microservice", "think", subject="technology"))
+    return wait_for_trace(
         stack.apm, trace_id, has("thinker-api", "aws.lambda", http__status_code="502")
     )
 

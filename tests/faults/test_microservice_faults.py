@@ -17,11 +17,11 @@ from tests.faults.conftest import (
     find,
     has,
     start_stack,
-    trace_spans,
     traced_get,
 )
 from tests.support.processes import free_port
 from tests.support.stand_ins import StandIn, serving
+from thinker_local.harness.traces import wait_for_trace
 
 THINK = "/think/?subject=technology"
 
@@ -40,8 +40,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, elsewhere: int) -> Iterator[
 
 def _api_error_trace(stack: Stack, trace_id: str, status: str) -> dict[str, dict[str, object]]:
     """thinker-api's aws.lambda and requests.request spans, once both are in the trace."""
-    trace_spans(stack.apm, trace_id, has("thinker-api", "aws.lambda", http__status_code=status))
-    spans = trace_spans(stack.apm, trace_id, has("thinker-api", "requests.request"))
+    wait_for_trace(stack.apm, trace_id, has("thinker-api", "aws.lambda", http__status_code=status))
+    spans = wait_for_trace(stack.apm, trace_id, has("thinker-api", "requests.request"))
     (function,) = find(spans, "thinker-api", "aws.lambda")
     (call,) = find(spans, "thinker-api", "requests.request")
     return {"function": function, "call": call}

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.local.conftest import FAULTS_TEMPLATE, alive, running_stack, up_command
-from tests.support.processes import free_port
+from tests.local.conftest import FAULTS_TEMPLATE, running_stack, up_command
+from thinker_local.harness.ports import free_port
+from thinker_local.harness.processes import alive
 
 
 def _busy_stack(tmp_path: Path) -> tuple[list[str], str]:

@@ -1,25 +1,19 @@
-"""Real processes for tests: started, waited for, and always stopped by PID."""
+"""Real server processes for tests: started, waited for, and always stopped by PID."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from thinker_local.harness.ports import free_port, wait_for_port
+from thinker_local.harness.processes import stop
+from thinker_local.harness.stack import REPO
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["REPO", "ddapm_test_agent_command", "free_port", "running", "stop"]
 
 
 def ddapm_test_agent_command(host: str, port: int, *options: str) -> list[str]:
@@ -30,34 +24,6 @@ def ddapm_test_agent_command(host: str, port: int, *options: str) -> list[str]:
         "--otlp-http-port", str(free_port()), "--otlp-grpc-port", str(free_port()),
         "--web-ui-port", str(free_port()), *options,
     ]  # fmt: skip
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Wait until something accepts connections on the port, or fail with the process's output."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on port {port} within {timeout} s: {process.args!r}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the process and its group: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    if process.stdout:
-        process.stdout.close()
 
 
 @contextlib.contextmanager

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from aiohttp import web
 
 from ..store import TraceStore
-from . import tree
+from ..store.presentation import trace_document
 
 STORE: web.AppKey[TraceStore] = web.AppKey("store", TraceStore)
 
@@ -114,30 +113,8 @@ async def trace(request: web.Request) -> web.Response:
     trace_id = await asyncio.to_thread(store.find_trace, request.match_info["trace_id"])
     if trace_id is None:
         raise web.HTTPNotFound(text=f"no trace {request.match_info['trace_id']!r} in the store")
-    return web.json_response(await asyncio.to_thread(trace_document, store, trace_id))
-
-
-def trace_document(store: TraceStore, trace_id: str) -> dict[str, Any]:
-    """A trace as the API returns it: spans in tree order with depth, and time per service."""
-    spans = store.trace(trace_id)
-    nodes = tree.walk(spans)
-    own = tree.self_times(spans)
-    start, duration = tree.bounds(spans)
-    return {
-        "trace_id": trace_id,
-        "start": start,
-        "duration": duration,
-        "services": tree.service_times(spans),
-        "spans": [
-            {
-                **node.span.to_json(),
-                "depth": node.depth,
-                "descendants": node.descendants,
-                "self_time": own[node.span.span_id],
-            }
-            for node in nodes
-        ],
-    }
+    spans = await asyncio.to_thread(store.trace, trace_id)
+    return web.json_response(trace_document(trace_id, spans))
 
 
 def add_routes(app: web.Application) -> None:

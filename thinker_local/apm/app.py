@@ -1,7 +1,8 @@
 """The APM web application: the pages, their static files, and the JSON API behind them.
 
-Every page is the same shell (``static/index.html``); ``static/app.js`` reads the path and draws
-the view from the JSON API, so each view has its own address and works with the back button.
+Every page is the same shell (``static/index.html``); its ES modules (``static/router.js`` and
+one module per view in ``static/views/``) read the path and draw the view from the JSON API, so
+each view has its own address and works with the back button.
 """
 
 from __future__ import annotations

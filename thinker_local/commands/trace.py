@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..apm.api import trace_document
-from ..apm.tree import IMPORT_SPAN, LOAD_SPAN
 from ..store import TraceStore
+from ..store.presentation import trace_document
+from ..store.tree import IMPORT_SPAN, LOAD_SPAN
 
 # Where ``python -m thinker_local up`` keeps the traces (its default --state-dir).
 DEFAULT_STORE = Path(".thinker") / "traces.sqlite3"
@@ -57,7 +57,7 @@ def _from_store(args: argparse.Namespace) -> dict[str, Any]:
             raise LookupError(
                 f"no trace {args.trace_id} in {args.store}" if args.trace_id else "no trace yet"
             )
-        return trace_document(store, trace_id)
+        return trace_document(trace_id, store.trace(trace_id))
 
 
 def _from_api(base: str, trace_id: str | None) -> dict[str, Any]:

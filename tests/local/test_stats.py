@@ -1,12 +1,24 @@
-"""The benchmark's arithmetic on known data: percentiles, ratios, summaries, paired sums."""
+"""Statistics on known data: percentiles, summaries, request statistics, ratios, paired sums."""
 
 from __future__ import annotations
 
 import math
+import statistics
 
 import pytest
 
-from benchmarks.stats import Summary, paired_sums, percentile, rate, ratio
+from thinker_local.stats import RequestStats, Summary, paired_sums, percentile, rate, ratio
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[15, 20, 35, 40, 50], list(range(1, 101)), [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], [7, 7]],
+)
+def test_percentiles_match_linear_interpolation_between_closest_ranks(values: list[int]) -> None:
+    # statistics' "inclusive" method is the same definition (numpy's default, type 7).
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    for q in (50, 95, 99):
+        assert percentile(values, q) == pytest.approx(cuts[q - 1])
 
 
 def test_percentiles_interpolate_between_ranks_like_numpy() -> None:
@@ -17,7 +29,8 @@ def test_percentiles_interpolate_between_ranks_like_numpy() -> None:
     assert percentile(values, 100) == 50.0
     # rank (5 - 1) * 0.4 = 1.6: 20 + 0.6 * (35 - 20)
     assert percentile(values, 40) == pytest.approx(29.0)
-    assert percentile(values, 95) == pytest.approx(48.0)
+    assert percentile(values, 95) == pytest.approx(48.0)  # 40 + 0.8 * (50 - 40)
+    assert percentile(values, 99) == pytest.approx(49.6)
 
 
 def test_percentiles_do_not_depend_on_the_order_of_the_samples() -> None:
@@ -44,6 +57,22 @@ def test_summary_of_1_to_100_ms() -> None:
     assert summary.p99 == pytest.approx(99.01)
     assert summary.mean == pytest.approx(50.5)
     assert (summary.minimum, summary.maximum) == (1.0, 100.0)
+
+
+def test_request_stats_count_errors_and_total_time() -> None:
+    stats = RequestStats.of([30, 10, 20, 40], errors=1)
+
+    assert (stats.requests, stats.errors, stats.total) == (4, 1, 100)
+    assert stats.error_rate == 0.25
+    assert stats.p50 == 25.0
+    assert stats.p99 == pytest.approx(39.7)
+
+
+def test_request_stats_of_no_requests_show_zero_latency() -> None:
+    stats = RequestStats.of([], errors=0)
+
+    assert (stats.requests, stats.p50, stats.p95, stats.p99, stats.total) == (0, 0, 0, 0, 0)
+    assert stats.error_rate == 0.0
 
 
 def test_ratio_and_rate() -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..store import Span
+from .spans import Span
 
 # Cold-start tracing adds an aws.lambda.load span and one aws.lambda.import span per imported
 # module: the views fold the imports unless asked for them.

@@ -9,23 +9,23 @@ from contextlib import contextmanager
 
 from aiohttp import web
 
+from ..net import listen, port_of
+from ..net import serve as serve_on
+
 
 @contextmanager
 def serve(app: web.Application, port: int = 0) -> Iterator[str]:
-    """Run ``app`` on 127.0.0.1 (a free port unless given); yields its base URL."""
+    """Run ``app`` on 127.0.0.1 (a free port unless given) in a thread; yields its base URL."""
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    loop.run_until_complete(site.start())
-    sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-    bound = sockets[0].getsockname()[1]
+    sock = listen("127.0.0.1", port)
+    runner = loop.run_until_complete(serve_on(app, sock))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{bound}"
+        yield f"http://127.0.0.1:{port_of(sock)}"
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+        sock.close()

@@ -1,0 +1,43 @@
+"""What seed-like requests ask for: one to three subjects, a share of them unknown."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+# Subjects no thinker knows, like the seed request's foo_bar: their answers carry errors.
+UNKNOWN_SUBJECTS = ("foo_bar", "astrology", "perpetual_motion", "free_lunch")
+
+
+def read_subjects(path: Path) -> list[str]:
+    """Subjects from a file: a JSON list, a JSON object's keys, or one per line."""
+    text = path.read_text("utf-8")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return sorted({line.strip() for line in text.splitlines() if line.strip()})
+    if isinstance(parsed, dict | list):
+        return sorted(str(subject) for subject in parsed)
+    raise ValueError(f"{path}: expected a JSON list or object, or one subject per line")
+
+
+def subjects_for(
+    rng: random.Random,
+    known: Sequence[str],
+    unknown_share: float,
+    unknown: Sequence[str] = UNKNOWN_SUBJECTS,
+) -> list[str]:
+    """One request's subjects: one to three, each unknown with probability ``unknown_share``."""
+    count = rng.randint(1, 3)
+    return [
+        rng.choice(unknown) if rng.random() < unknown_share else rng.choice(known)
+        for _ in range(count)
+    ]
+
+
+def subject_query(subjects: Sequence[str]) -> str:
+    """``subject=a&subject=b``, each value escaped."""
+    return "&".join(f"subject={quote(subject, safe='')}" for subject in subjects)

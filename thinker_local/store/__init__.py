@@ -1,0 +1,15 @@
+"""The local trace store: spans in one SQLite file, and the queries the APM views ask.
+
+- :mod:`.database`: the SQLite file (schema, WAL, one shared connection).
+- :mod:`.ingest`: how ddtrace's chunks become rows (128-bit trace ids, top-level spans, peers).
+- :mod:`.trace_store`: :class:`TraceStore`, writing and the APM's queries.
+- :mod:`.presentation`: the JSON shapes and the names a person reads.
+- :mod:`.tree`: a trace's spans as a tree, and the time each service spent.
+
+Percentiles and request statistics come from :mod:`thinker_local.stats`.
+"""
+
+from .spans import Span
+from .trace_store import TraceStore
+
+__all__ = ["Span", "TraceStore"]

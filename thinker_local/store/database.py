@@ -1,0 +1,104 @@
+"""The SQLite file behind the trace store: its schema, one shared connection, and a lock.
+
+Durable: WAL journal, so the agent (writer) and the APM pages (readers) work at the same time,
+from one process or several, and traces survive a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS spans (
+    trace_id  TEXT    NOT NULL,
+    span_id   TEXT    NOT NULL,
+    parent_id TEXT,
+    service   TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    resource  TEXT    NOT NULL,
+    type      TEXT    NOT NULL,
+    start     INTEGER NOT NULL,
+    duration  INTEGER NOT NULL,
+    error     INTEGER NOT NULL,
+    top_level INTEGER NOT NULL,
+    measured  INTEGER NOT NULL,
+    peer      TEXT,
+    meta      TEXT    NOT NULL,
+    metrics   TEXT    NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX IF NOT EXISTS spans_by_service ON spans (service, start);
+CREATE INDEX IF NOT EXISTS spans_by_resource ON spans (service, resource, start);
+CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start);
+CREATE INDEX IF NOT EXISTS spans_by_peer ON spans (peer, start) WHERE peer IS NOT NULL;
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id   TEXT    PRIMARY KEY,
+    start      INTEGER NOT NULL,
+    finish     INTEGER NOT NULL,
+    span_count INTEGER NOT NULL,
+    errors     INTEGER NOT NULL,
+    received   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
+CREATE INDEX IF NOT EXISTS traces_by_received ON traces (received);
+"""
+
+
+class Database:
+    """The store's SQLite file; thread-safe, and safe with other processes on the same file."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the agent's and the pages' threads, serialised by a lock;
+        # other processes on the same file are handled by SQLite's own locking (busy_timeout).
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one write transaction, rolled back if the block raises."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row ``sql`` selects, addressable by column name."""
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def insert_spans(self, rows: Sequence[tuple[Any, ...]], received: int) -> None:
+        """Store span rows (replacing any sent before) and refresh their traces' summaries."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+            for trace_id in {row[0] for row in rows}:
+                db.execute(
+                    """
+                    INSERT OR REPLACE INTO traces
+                    SELECT trace_id, MIN(start), MAX(start + duration), COUNT(*), SUM(error), ?
+                    FROM spans WHERE trace_id = ? GROUP BY trace_id
+                    """,
+                    (received, trace_id),
+                )

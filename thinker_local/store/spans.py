@@ -1,0 +1,27 @@
+"""A stored span, as the store hands it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """One stored span; ``start`` and ``duration`` in nanoseconds.
+
+    Ids as stored: the trace id as 32 hex digits, span and parent ids as decimal strings (64-bit
+    integers do not survive JavaScript's ``JSON.parse``); a root's parent is ``None``.
+    """
+
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    name: str
+    resource: str
+    type: str
+    start: int
+    duration: int
+    error: bool
+    meta: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
