@@ -33,10 +33,22 @@ class LocalAccount:
     url_suffix: str
     credentials: Credentials
 
-    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        """An ARN in this account, e.g. ``arn("dynamodb", "table/thoughts")``."""
-        where = self.region if region else ""
-        return f"arn:{self.partition}:{service}:{where}:{self.account_id}:{resource}"
+
+class FixedCredentials:
+    """A credentials source that gives the same credentials to every function, forever.
+
+    For an execution environment run outside the stack (the benchmarks), where there is no IAM;
+    the stack gives each function its role's session instead.
+    """
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+
+    async def credentials(self, function: object) -> Credentials:
+        return self._credentials
+
+    def expiring(self, credentials: Credentials) -> bool:
+        return False
 
 
 LOCAL_ACCOUNT = LocalAccount(

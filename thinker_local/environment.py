@@ -86,10 +86,11 @@ class ExecutionEnvironment:
         credentials = self._credentials
         return credentials is not None and self._credentials_source.expiring(credentials)
 
-    def environment_variables(self, runtime_address: str) -> dict[str, str]:
+    def environment_variables(
+        self, runtime_address: str, credentials: Credentials
+    ) -> dict[str, str]:
         """The process's environment: the template's variables, then Lambda's reserved ones."""
-        function, account, credentials = self.function, self._account, self._credentials
-        assert credentials is not None, "start() first"
+        function, account = self.function, self._account
         code_dir = str(function.code_dir)
         reserved = {
             "_HANDLER": function.handler,
@@ -120,7 +121,8 @@ class ExecutionEnvironment:
 
     async def start(self) -> None:
         """Start the Runtime API and the process; its init phase runs in the background."""
-        self._credentials = await self._credentials_source.credentials(self.function)
+        credentials = await self._credentials_source.credentials(self.function)
+        self._credentials = credentials
         self._runtime = RuntimeApi()
         address = await self._runtime.start()
         self._spawned_at = time.monotonic()
@@ -130,7 +132,7 @@ class ExecutionEnvironment:
             "awslambdaric",
             self.function.handler,
             cwd=self.function.code_dir,
-            env=self.environment_variables(address),
+            env=self.environment_variables(address, credentials),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
