@@ -300,8 +300,9 @@ class Stack:
 
         Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
         each API's logical id to its URL, ``servers`` each extra server's name to its URL,
-        ``agent``/``apm``/``dynamodb`` are URLs or null, ``trace_agent`` where traces go. It is
-        written to a temporary name and renamed, so a reader never sees half of it.
+        ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
+        account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
+        renamed, so a reader never sees half of it.
         """
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
         info = {
@@ -313,7 +314,7 @@ class Stack:
             "servers": servers,
             "agent": servers.get(AGENT_SERVER),
             "apm": servers.get(APM_SERVER),
-            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/" if template.tables else None,
+            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/",
             "trace_agent": trace_agent,
         }
         path = self.config.state_dir / INFO_FILE
