@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.environment import ExecutionEnvironment
 from thinker_local.harness.reports import parse_reports
 from thinker_local.output import Output
@@ -57,7 +57,12 @@ def _event_without_subjects(logical_id: str) -> bytes:
 async def init_duration_ms(function: Function, payload: bytes) -> float:
     """Spawn one execution environment, invoke it once, and read its Init Duration."""
     output = _Captured()
-    environment = ExecutionEnvironment(function, account=LOCAL_ACCOUNT, output=output)
+    environment = ExecutionEnvironment(
+        function,
+        account=LOCAL_ACCOUNT,
+        output=output,
+        credentials=FixedCredentials(LOCAL_ACCOUNT.credentials),
+    )
     try:
         await environment.start()
         result = await environment.invoke(payload, str(uuid.uuid4()))

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.environment import ExecutionEnvironment
 from thinker_local.output import Output
 from thinker_local.template import Function, LocalSettings, Template, load_template
@@ -64,9 +64,10 @@ def process_environment(
 ) -> dict[str, str]:
     """What a process running ``function`` outside the stack gets: Lambda's variables, and
     the repository on ``PYTHONPATH`` after the function's code (for :mod:`benchmarks`)."""
+    credentials = LOCAL_ACCOUNT.credentials
     environment = ExecutionEnvironment(
-        function, account=LOCAL_ACCOUNT, output=Output()
-    ).environment_variables(UNUSED_URL.removeprefix("http://"))
+        function, account=LOCAL_ACCOUNT, output=Output(), credentials=FixedCredentials(credentials)
+    ).environment_variables(UNUSED_URL.removeprefix("http://"), credentials)
     environment.pop("AWS_LAMBDA_RUNTIME_API")
     environment["PYTHONPATH"] = f"{function.code_dir}:{REPO}"
     environment.update(extra or {})

@@ -1,5 +1,7 @@
 """DynamoDB, locally: moto's server, with the template's tables created in it.
 
+The same server is the account's IAM and STS (see :mod:`thinker_local.iam`): AWS's managed
+policies are loaded in it, and it knows which caller stands for the Lambda service.
 moto runs as its own process (its Flask server would otherwise share the gateway's interpreter
 and GIL); its request log goes to ``<state dir>/logs/dynamodb.log``. Tables are created from
 their ``AWS::DynamoDB::Table`` properties, as CloudFormation would create them; filling them is
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,10 +35,18 @@ class DynamoDBError(RuntimeError):
 class LocalDynamoDB:
     """moto's server on ``host:port``."""
 
-    def __init__(self, port: int, *, log_path: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        log_path: Path,
+        host: str = "127.0.0.1",
+        service_callers: Mapping[str, str] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self._log_path = log_path
+        self._service_callers = dict(service_callers or {})
         self._process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
 
@@ -55,12 +66,14 @@ class LocalDynamoDB:
             sys.executable,
             "-m",
             "thinker_local.moto_server",
+            *(f"--service-caller={arn}={name}" for arn, name in self._service_callers.items()),
             "-H",
             self.host,
             "-p",
             str(self.port),
             stdout=self._log,
             stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -1,8 +1,9 @@
 """One Lambda execution environment: a process running the function with awslambdaric.
 
 The process gets what Lambda gives a python3.12 function: the template's environment variables,
-Lambda's reserved ones (function name, memory, log group and stream, region, credentials,
-``AWS_LAMBDA_RUNTIME_API``, ...), the function's code directory as ``LAMBDA_TASK_ROOT`` and on
+Lambda's reserved ones (function name, memory, log group and stream, region, the function's role
+credentials from a :class:`CredentialsSource`, ``AWS_LAMBDA_RUNTIME_API``, ...), the function's
+code directory as ``LAMBDA_TASK_ROOT`` and on
 ``PYTHONPATH`` (the source directory itself, so edits are picked up by a new environment), and
 the handler from the template. awslambdaric runs the handler on the process's main thread, as
 ddtrace's Lambda integration needs.
@@ -25,9 +26,9 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .account import LocalAccount
+from .account import Credentials, LocalAccount
 from .output import Output
 from .process import spawn, terminate
 from .runtime import Invocation, InvocationResult, RuntimeApi
@@ -37,13 +38,30 @@ from .template import Function
 INIT_TIMEOUT_S = 10.0
 
 
+class CredentialsSource(Protocol):
+    """Where an environment gets its function's role credentials (see :mod:`thinker_local.iam`)."""
+
+    async def credentials(self, function: Function) -> Credentials: ...
+
+    def expiring(self, credentials: Credentials) -> bool: ...
+
+
 class ExecutionEnvironment:
     """A process running one function, and the Runtime API it polls."""
 
-    def __init__(self, function: Function, *, account: LocalAccount, output: Output) -> None:
+    def __init__(
+        self,
+        function: Function,
+        *,
+        account: LocalAccount,
+        output: Output,
+        credentials: CredentialsSource,
+    ) -> None:
         self.function = function
         self._account = account
         self._output = output
+        self._credentials_source = credentials
+        self._credentials: Credentials | None = None
         self._runtime: RuntimeApi | None = None
         self._process: asyncio.subprocess.Process | None = None
         self._exited: asyncio.Future[int] | None = None
@@ -62,10 +80,17 @@ class ExecutionEnvironment:
     def alive(self) -> bool:
         return self._exited is not None and not self._exited.done()
 
-    def environment_variables(self, runtime_address: str) -> dict[str, str]:
+    @property
+    def credentials_expiring(self) -> bool:
+        """The role credentials it started with are about to expire: time for a new one."""
+        credentials = self._credentials
+        return credentials is not None and self._credentials_source.expiring(credentials)
+
+    def environment_variables(
+        self, runtime_address: str, credentials: Credentials
+    ) -> dict[str, str]:
         """The process's environment: the template's variables, then Lambda's reserved ones."""
         function, account = self.function, self._account
-        credentials = account.credentials
         code_dir = str(function.code_dir)
         reserved = {
             "_HANDLER": function.handler,
@@ -81,7 +106,7 @@ class ExecutionEnvironment:
             "AWS_DEFAULT_REGION": account.region,
             "AWS_ACCESS_KEY_ID": credentials.access_key_id,
             "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
-            "AWS_SESSION_TOKEN": credentials.session_token,
+            "AWS_SESSION_TOKEN": credentials.session_token or "",
             "LAMBDA_TASK_ROOT": code_dir,
             "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent),
             "PYTHONPATH": code_dir,
@@ -96,6 +121,8 @@ class ExecutionEnvironment:
 
     async def start(self) -> None:
         """Start the Runtime API and the process; its init phase runs in the background."""
+        credentials = await self._credentials_source.credentials(self.function)
+        self._credentials = credentials
         self._runtime = RuntimeApi()
         address = await self._runtime.start()
         self._spawned_at = time.monotonic()
@@ -105,7 +132,7 @@ class ExecutionEnvironment:
             "awslambdaric",
             self.function.handler,
             cwd=self.function.code_dir,
-            env=self.environment_variables(address),
+            env=self.environment_variables(address, credentials),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )

@@ -1,10 +1,12 @@
 """API Gateway (REST) for one API of the template: an aiohttp server in front of the functions.
 
-A request goes: route matching (API Gateway's rules) → SigV4 check on AWS_IAM routes → the v1
-proxy event (:mod:`thinker_local.events`) → an invocation of the route's function
-(:mod:`thinker_local.pool`) → the proxy response mapped back to HTTP. Failures answer what API
-Gateway answers: 403 for an unknown route or a bad signature, 502 when the function fails or
-answers something malformed, 504 when the integration takes longer than its timeout.
+A request goes: route matching (API Gateway's rules) → on AWS_IAM routes, the SigV4 check and
+then IAM: the signer's policies must allow ``execute-api:Invoke`` on the method's ARN
+(:mod:`thinker_local.iam`) → the v1 proxy event (:mod:`thinker_local.events`) → an invocation
+of the route's function (:mod:`thinker_local.pool`) → the proxy response mapped back to HTTP.
+Failures answer what API Gateway answers: 403 for an unknown route, a bad signature or a caller
+IAM does not allow, 502 when the function fails or answers something malformed, 504 when the
+integration takes longer than its timeout.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .events import (
     http_response,
     proxy_event,
 )
+from .iam import Caller, Decision, LocalIam
 from .output import Output
 from .pool import LambdaService
 from .sigv4 import SignatureError, missing_token, verify
@@ -40,6 +43,7 @@ _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer
 _PROXY = re.compile(r"^\{(\w+)\+\}$")
 _PARAMETER = re.compile(r"^\{(\w+)\}$")
 _INTERNAL_ERROR = "InternalServerErrorException"
+INVOKE = "execute-api:Invoke"
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,18 @@ class Gateway:
     """The HTTP front of one API: matches, authorises, invokes, answers."""
 
     def __init__(
-        self, api: Api, functions: LambdaService, *, account: LocalAccount, output: Output
+        self,
+        api: Api,
+        functions: LambdaService,
+        *,
+        account: LocalAccount,
+        iam: LocalIam,
+        output: Output,
     ) -> None:
         self.api = api
         self._functions = functions
         self._account = account
+        self._iam = iam
         self._output = output
         # Invocations the client stopped waiting for (504) still run to their end, as in AWS.
         self._abandoned: set[asyncio.Task[object]] = set()
@@ -160,15 +171,22 @@ class Gateway:
                     headers=headers,
                     body=body,
                     account=self._account,
+                    keys=self._iam.signing_credentials,
                 )
             except SignatureError as error:
                 return self._denied(error, request_id)
+            caller = self._iam.caller(signed.access_key)
+            assert caller is not None, "a signature checks out only with a key issued here"
+            resource = self._method_arn(request.method, request.path)
+            decision = self._iam.authorize(caller, INVOKE, resource)
+            if not decision.allowed:
+                return self._not_authorized(caller, resource, decision, request_id)
             identity = Identity(
                 access_key=signed.access_key,
-                account_id=self._account.account_id,
-                caller=self._account.user,
-                user=self._account.user,
-                user_arn=self._account.user_arn,
+                account_id=caller.account_id,
+                caller=caller.user_id,
+                user=caller.user_id,
+                user_arn=caller.arn,
             )
 
         port = _local_port(request)
@@ -223,6 +241,27 @@ class Gateway:
     def _denied(self, error: SignatureError, request_id: str) -> web.Response:
         body = json.dumps({"message": error.message}, separators=(",", ":")).encode()
         return error_response(403, body, request_id, error.error_type)
+
+    def _method_arn(self, method: str, path: str) -> str:
+        """The ARN IAM policies name a request by: ``…:API/STAGE/METHOD/PATH``."""
+        a, api = self._account, self.api
+        return (
+            f"arn:{a.partition}:execute-api:{a.region}:{a.account_id}"
+            f":{api.api_id}/{api.stage}/{method.upper()}/{path.lstrip('/')}"
+        )
+
+    def _not_authorized(
+        self, caller: Caller, resource: str, decision: Decision, request_id: str
+    ) -> web.Response:
+        """API Gateway's answer to a valid signature whose identity may not call the route."""
+        # API Gateway masks all but the last four digits of the account in the resource.
+        account = self._account.account_id
+        shown = resource.replace(f":{account}:", f":{'*' * (len(account) - 4)}{account[-4:]}:", 1)
+        message = f"User: {caller.arn} is not authorized to perform: {INVOKE} on resource: {shown}"
+        if decision.explicit_deny:
+            message += " with an explicit deny"
+        body = json.dumps({"Message": message}, separators=(",", ":")).encode()
+        return error_response(403, body, request_id, "AccessDeniedException")
 
 
 def _local_port(request: web.Request) -> int:

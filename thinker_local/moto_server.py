@@ -1,14 +1,25 @@
-"""moto's server without a log line per request: ``python -m thinker_local.moto_server -p PORT``.
+"""moto's server for the local stack: ``python -m thinker_local.moto_server [--service-caller
+ARN=SERVICE ...] -p PORT``.
 
 werkzeug logs every request at INFO; at the load a benchmark sends, writing those lines was a
-sixth of the DynamoDB process's CPU time. Errors are still logged.
+sixth of the DynamoDB process's CPU time. Errors are still logged. Before it serves, the
+additions of :mod:`thinker_local.moto_access` are installed (each ``--service-caller`` names the
+caller a service principal stands for), so that once the stack turns IAM on, DynamoDB and STS
+check callers as AWS does.
 """
 
+import argparse
 import logging
 import sys
 
 from moto.server import main
 
+from thinker_local.moto_access import install
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--service-caller", action="append", default=[])
+    ours, moto_arguments = parser.parse_known_args(sys.argv[1:])
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    main(sys.argv[1:])
+    install(dict(pair.rsplit("=", 1) for pair in ours.service_caller))
+    main(moto_arguments)

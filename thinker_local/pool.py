@@ -3,8 +3,9 @@
 An invocation takes a warm idle environment if there is one, or starts a new one (a cold
 start), up to the function's concurrency limit; beyond it, it waits for one to free up.
 An environment that crashed, timed out or failed its init is dropped, so the next invocation
-gets a fresh one. When the function's code changes, every environment is recycled: idle ones at
-once, busy ones when their invocation ends.
+gets a fresh one; so is one whose role credentials are about to expire, as Lambda retires its
+environments before their credentials run out. When the function's code changes, every
+environment is recycled: idle ones at once, busy ones when their invocation ends.
 """
 
 from __future__ import annotations
@@ -93,20 +94,28 @@ class FunctionPool:
         await asyncio.gather(*(self._discard(env) for env in environments))
 
     async def _acquire(self) -> ExecutionEnvironment:
-        async with self._changed:
-            while True:
-                if self._closed:
-                    raise RuntimeError(f"{self.function.logical_id} is shutting down")
-                while self._idle:
-                    environment = self._idle.pop()
-                    if environment.alive:
-                        return environment
-                    self._all.discard(environment)
-                if len(self._all) < self._max:
-                    environment = self._factory(self.function)
-                    self._all.add(environment)
-                    break
-                await self._changed.wait()
+        # Idle environments whose role credentials are about to expire, stopped once unlocked.
+        expiring: list[ExecutionEnvironment] = []
+        try:
+            async with self._changed:
+                while True:
+                    if self._closed:
+                        raise RuntimeError(f"{self.function.logical_id} is shutting down")
+                    while self._idle:
+                        environment = self._idle.pop()
+                        if environment.alive and not environment.credentials_expiring:
+                            return environment
+                        self._all.discard(environment)
+                        expiring.append(environment)
+                    if len(self._all) < self._max:
+                        environment = self._factory(self.function)
+                        self._all.add(environment)
+                        break
+                    await self._changed.wait()
+        finally:
+            for old in expiring:
+                with contextlib.suppress(Exception):
+                    await old.stop()
         try:
             await environment.start()
         except BaseException:
@@ -116,7 +125,12 @@ class FunctionPool:
 
     async def _release(self, environment: ExecutionEnvironment) -> None:
         async with self._changed:
-            keep = environment.alive and not self._closed and environment not in self._retired
+            keep = (
+                environment.alive
+                and not environment.credentials_expiring
+                and not self._closed
+                and environment not in self._retired
+            )
             if keep:
                 self._idle.append(environment)
             self._changed.notify()

@@ -2,7 +2,8 @@
 
 The request's canonical form is rebuilt the way AWS rebuilds it on its side (URI-encoded path,
 query parameters decoded then re-encoded per RFC 3986 and sorted, the signed headers, the payload
-hash), signed with the local secret key, and compared with the signature the caller sent.
+hash), signed with the secret key of the caller's access key, and compared with the signature the
+caller sent. Whether the caller may call the route is the gateway's next question (IAM).
 Failures carry API Gateway's own messages, so a client sees locally what it would see in AWS.
 """
 
@@ -12,12 +13,12 @@ import hashlib
 import hmac
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
-from .account import LocalAccount
+from .account import Credentials, LocalAccount
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "execute-api"
@@ -56,9 +57,13 @@ def verify(
     headers: Sequence[tuple[str, str]],
     body: bytes,
     account: LocalAccount,
+    keys: Callable[[str], Credentials | None],
     now: datetime | None = None,
 ) -> SignedBy:
-    """Check the request's SigV4 signature; :class:`SignatureError` says why it fails."""
+    """Check the request's SigV4 signature; :class:`SignatureError` says why it fails.
+
+    ``keys`` gives the credentials an access key stands for (None: a key nobody was given).
+    """
     now = now or datetime.now(UTC)
     authorization = _header(headers, "authorization")
     if authorization is None:
@@ -93,16 +98,15 @@ def verify(
             "Credential should be scoped to a valid region. ", "InvalidSignatureException"
         )
     access_key, date, region, service, _ = credential
-    credentials = account.credentials
-    if access_key != credentials.access_key_id:
+    credentials = keys(access_key)
+    if credentials is None or _header(headers, "x-amz-security-token") != credentials.session_token:
         raise SignatureError(
             "The security token included in the request is invalid.",
             "UnrecognizedClientException",
         )
-    if _header(headers, "x-amz-security-token") != credentials.session_token:
+    if credentials.expiration is not None and credentials.expiration <= now:
         raise SignatureError(
-            "The security token included in the request is invalid.",
-            "UnrecognizedClientException",
+            "The security token included in the request is expired", "ExpiredTokenException"
         )
     if date != amz_date[:8]:
         raise SignatureError(

@@ -1,11 +1,12 @@
 """The whole local stack, started and stopped as one: what ``make up`` runs.
 
 Start-up, in order: take the state directory's lock (one stack at a time), bind every port
-(a clear message if one is taken), start the Datadog agent and the APM views, DynamoDB with the
-template's tables, the Lambda service (one warm environment per API function), the template's
-custom resources (the seed), then one gateway per API. Then it prints the URLs, recycles a
-function's environments when its code changes, and on Ctrl-C or SIGTERM stops everything it
-started, in reverse order.
+(a clear message if one is taken), start the Datadog agent and the APM views, moto with the
+template's tables, each function's role and the developer's user, with IAM then enforced
+(:mod:`thinker_local.iam`), the Lambda service (one warm environment per API function, with its
+role's credentials), the template's custom resources (the seed), then one gateway per API.
+Then it prints the URLs, recycles a function's environments when its code changes, and on
+Ctrl-C or SIGTERM stops everything it started, in reverse order.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from .custom_resources import create_custom_resources, functions_used
 from .dynamodb import LocalDynamoDB
 from .environment import ExecutionEnvironment
 from .gateway import Gateway
+from .iam import (
+    CREDENTIALS_FILE,
+    DEVELOPER_POLICY,
+    DEVELOPER_USER,
+    PROFILE,
+    LocalIam,
+    service_callers,
+)
 from .net import check_free, listen, serve
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
@@ -132,23 +141,23 @@ class Stack:
         }
         extra_servers = self._local_agent_apps() if config.apm else []
         extra_sockets = [(name, self._bind(port, name), app) for name, port, app in extra_servers]
-        if template.tables:
-            self._check_free(config.dynamodb_port, "DynamoDB")
+        self._check_free(config.dynamodb_port, "DynamoDB")
 
         for name, sock, app in extra_sockets:
             await self._serve(app, sock)
             self.output.info(f"{name} on http://{HOST}:{sock.getsockname()[1]}")
 
+        iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
         functions = LambdaService(
             template.functions,
-            self._environment_factory(),
+            self._environment_factory(iam),
             max_environments=config.max_environments,
         )
         self._cleanups.append(functions.close)
+        # Environments start as soon as their role's credentials are there.
         warming = asyncio.ensure_future(functions.warm())
         try:
-            if template.tables:
-                await self._start_dynamodb(template)
+            await self._start_account(template, iam)
             if template.custom_resources:
                 for reason in await create_custom_resources(
                     template, functions.invoke, LOCAL_ACCOUNT
@@ -162,7 +171,7 @@ class Stack:
             await warming
 
         for api in template.apis.values():
-            gateway = Gateway(api, functions, account=LOCAL_ACCOUNT, output=self.output)
+            gateway = Gateway(api, functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
             await self._serve(gateway.create_app(), api_sockets[api.logical_id])
         if config.reload:
             watcher = asyncio.ensure_future(self._watch(template, functions))
@@ -238,21 +247,30 @@ class Stack:
             apps.append((APM_SERVER, self.config.apm_port, create_apm_app(store)))
         return apps
 
-    async def _start_dynamodb(self, template: Template) -> None:
+    async def _start_account(self, template: Template, iam: LocalIam) -> None:
+        """moto: the tables, then the roles and users, then IAM enforced on every request."""
         dynamodb = LocalDynamoDB(
             self.config.dynamodb_port,
             host=HOST,
             log_path=self.config.state_dir / "logs" / "dynamodb.log",
+            service_callers=service_callers(LOCAL_ACCOUNT),
         )
         self._cleanups.append(dynamodb.stop)
         await dynamodb.start()
         await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
-        names = ", ".join(table.name for table in template.tables.values())
-        self.output.info(f"DynamoDB on {dynamodb.url} (tables: {names})")
+        await iam.set_up(template)
+        iam.write_profile(self.config.state_dir / CREDENTIALS_FILE)
+        names = ", ".join(table.name for table in template.tables.values()) or "none"
+        self.output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
+        for role in template.roles.values():
+            for omitted in role.omitted:
+                self.output.info(f"{role.name}: left out {omitted}")
 
-    def _environment_factory(self) -> Callable[[Function], ExecutionEnvironment]:
+    def _environment_factory(self, iam: LocalIam) -> Callable[[Function], ExecutionEnvironment]:
         def create(function: Function) -> ExecutionEnvironment:
-            return ExecutionEnvironment(function, account=LOCAL_ACCOUNT, output=self.output)
+            return ExecutionEnvironment(
+                function, account=LOCAL_ACCOUNT, output=self.output, credentials=iam
+            )
 
         return create
 
@@ -282,8 +300,9 @@ class Stack:
 
         Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
         each API's logical id to its URL, ``servers`` each extra server's name to its URL,
-        ``agent``/``apm``/``dynamodb`` are URLs or null, ``trace_agent`` where traces go. It is
-        written to a temporary name and renamed, so a reader never sees half of it.
+        ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
+        account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
+        renamed, so a reader never sees half of it.
         """
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
         info = {
@@ -295,7 +314,7 @@ class Stack:
             "servers": servers,
             "agent": servers.get(AGENT_SERVER),
             "apm": servers.get(APM_SERVER),
-            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/" if template.tables else None,
+            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/",
             "trace_agent": trace_agent,
         }
         path = self.config.state_dir / INFO_FILE
@@ -322,6 +341,19 @@ class Stack:
                 local = output.value.removeprefix(f"http://{HOST}:")
                 say("Try:")
                 say(f"  curl 'localhost:{local}{example.group(1)}'")
+        signed = [
+            api.url.rstrip("/") + route.path
+            for api in template.apis.values()
+            for route in api.routes
+            if route.iam_auth
+        ]
+        if signed:
+            credentials = self.config.state_dir / CREDENTIALS_FILE
+            say(
+                f"AWS_IAM routes take a signature: the developer's keys (IAM user {DEVELOPER_USER},"
+                f" {DEVELOPER_POLICY}) are in {credentials}, profile {PROFILE}:"
+            )
+            say(f"  python -m thinker_local call '{signed[0]}'")
         say("Ctrl-C stops everything.")
 
 

@@ -10,13 +10,19 @@ resolve them, with local answers where a deploy would give AWS ones:
 - ``!Sub https://${SomeApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/...`` gives
   the local URL of that API, so one function reaches another through the local gateway.
 
+Each function's execution role is the one the SAM transform makes of it (aws-sam-translator, as
+CloudFormation runs it): its ``Policies`` as inline policies, the managed policies SAM adds
+(AWSLambdaBasicExecutionRole) and the trust policy, with the same local answers in its ARNs.
+
 Then the local overrides are applied, as ``sam local start-api --env-vars`` would apply them:
 see :func:`local_overrides`.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -24,7 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 from samcli.yamlhelper import yaml_parse  # type: ignore[import-untyped]
+from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics  # type: ignore[import-untyped]
+from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
 from .account import LOCAL_ACCOUNT, LocalAccount
 
@@ -44,6 +54,10 @@ PASS_THROUGH_SECRETS = ("DD_API_KEY",)
 
 class TemplateError(ValueError):
     """template.yaml holds something the local stack cannot run; the message says what."""
+
+
+class MissingParameter(TemplateError):
+    """A parameter without a default, and no override for it."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,19 @@ class Function:
     environment: Mapping[str, str]
     # Environments kept warm from the start (samconfig's warm_containers = "EAGER").
     eager: bool = False
+
+
+@dataclass(frozen=True)
+class ExecutionRole:
+    """A function's ``AWS::IAM::Role``, with its policies resolved to local ARNs."""
+
+    logical_id: str
+    name: str
+    assume_role_policy: Mapping[str, Any]
+    managed_policy_arns: tuple[str, ...]
+    policies: Mapping[str, Mapping[str, Any]]  # inline policy name -> policy document
+    # Statements left out, and why (a resource naming a parameter with no value locally).
+    omitted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,8 @@ class Template:
     tables: Mapping[str, Table]
     custom_resources: tuple[CustomResource, ...]
     outputs: tuple[StackOutput, ...] = ()
+    # Each function's execution role, by the function's logical id.
+    roles: Mapping[str, ExecutionRole] = field(default_factory=dict)
 
     def code_dirs(self) -> set[Path]:
         return {function.code_dir for function in self.functions.values()}
@@ -213,6 +242,7 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 class _Loader:
     def __init__(self, path: Path, document: dict[str, Any], settings: LocalSettings) -> None:
         self.path = path
+        self.document = document
         self.settings = settings
         self.account = settings.account
         self.resources: dict[str, dict[str, Any]] = document["Resources"]
@@ -260,7 +290,8 @@ class _Loader:
             for name, output in self.outputs.items()
             if "Condition" not in output or self._condition(output["Condition"])
         )
-        return Template(self.path, self.stack_name, functions, apis, tables, custom, outputs)
+        roles = self._roles(present, functions)
+        return Template(self.path, self.stack_name, functions, apis, tables, custom, outputs, roles)
 
     def _apis(self, present: Mapping[str, dict[str, Any]]) -> dict[str, Api]:
         declared = {
@@ -411,6 +442,79 @@ class _Loader:
             properties=self._resolve(dict(properties)),
         )
 
+    def _roles(
+        self, present: Mapping[str, dict[str, Any]], functions: Mapping[str, Function]
+    ) -> dict[str, ExecutionRole]:
+        """Each function's role, as the SAM transform turns the template into CloudFormation."""
+        transformed = self._transformed(present)
+        roles: dict[str, ExecutionRole] = {}
+        for logical_id in functions:
+            role = transformed[logical_id]["Properties"].get("Role")
+            role_id = None
+            if isinstance(role, dict) and "Fn::GetAtt" in role:
+                role_id = _get_att_parts(role["Fn::GetAtt"])[0]
+            if role_id is None or transformed.get(role_id, {}).get("Type") != "AWS::IAM::Role":
+                raise TemplateError(
+                    f"{logical_id}: only roles made from the template run locally"
+                    f" (SAM's own, or !GetAtt SomeRole.Arn), got Role: {role}"
+                )
+            roles[logical_id] = self._role(role_id, transformed[role_id].get("Properties") or {})
+        return roles
+
+    def _transformed(self, present: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+        """The resources CloudFormation would get from the SAM transform."""
+        document: dict[str, Any] = copy.deepcopy({**self.document, "Resources": dict(present)})
+        # The transform wants code in S3, as `sam package` leaves it; the code does not matter here.
+        for properties in [
+            (document.get("Globals") or {}).get("Function") or {},
+            *((resource.get("Properties") or {}) for resource in document["Resources"].values()),
+        ]:
+            for key in ("CodeUri", "ContentUri"):
+                if isinstance(properties.get(key), str):
+                    properties[key] = "s3://local-stack/code.zip"
+        parameters = {name: value for name, value in self.parameters.items() if value is not None}
+        session = boto3.Session(region_name=self.account.region)
+        metrics = Metrics(metrics_publisher=DummyMetricsPublisher())
+        translator = Translator(None, Parser(), boto_session=session, metrics=metrics)
+        try:
+            result = translator.translate(
+                document, parameters, get_managed_policy_map=_managed_policy_arns
+            )
+        except Exception as error:  # the translator's many error types all mean the same here
+            raise TemplateError(f"the SAM transform failed: {error}") from None
+        finally:
+            metrics.publish()  # to no one: it only stops the translator's warning
+        return dict(result["Resources"])
+
+    def _role(self, logical_id: str, properties: Mapping[str, Any]) -> ExecutionRole:
+        omitted: list[str] = []
+        policies: dict[str, Mapping[str, Any]] = {}
+        for policy in properties.get("Policies") or []:
+            document = dict(policy["PolicyDocument"])
+            statements = document.get("Statement") or []
+            kept = []
+            for statement in statements if isinstance(statements, list) else [statements]:
+                try:
+                    kept.append(self._resolve(statement))
+                except MissingParameter as error:
+                    omitted.append(f"{statement.get('Sid', 'a statement')}: {error}")
+            if kept:
+                policies[str(self._resolve(policy["PolicyName"]))] = {
+                    "Version": document.get("Version", "2012-10-17"),
+                    "Statement": kept,
+                }
+        name = self._resolve(properties.get("RoleName", f"{self.stack_name}-{logical_id}"))
+        return ExecutionRole(
+            logical_id=logical_id,
+            name=str(name)[:64],
+            assume_role_policy=self._resolve(properties["AssumeRolePolicyDocument"]),
+            managed_policy_arns=tuple(
+                str(arn) for arn in self._resolve(properties.get("ManagedPolicyArns") or [])
+            ),
+            policies=policies,
+            omitted=tuple(omitted),
+        )
+
     # -- intrinsic functions ---------------------------------------------------------------
 
     def _parameters(self, declared: Mapping[str, Any]) -> dict[str, str | None]:
@@ -465,7 +569,7 @@ class _Loader:
         if name in self.parameters:
             value = self.parameters[name]
             if value is None:
-                raise TemplateError(
+                raise MissingParameter(
                     f"parameter {name} has no default:"
                     f" give it with --parameter-overrides {name}=..."
                 )
@@ -555,6 +659,16 @@ class _Loader:
                 raise TemplateError(f"{key} is not supported locally")
         resolved = {key: self._resolve(item) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+
+def _managed_policy_arns() -> dict[str, str]:
+    """AWS managed policies by name, for ``Policies: [SomePolicyName]`` (moto ships the list)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {
+        name: f"arn:aws:iam::aws:policy{policy['Path']}{name}"
+        for name, policy in json.loads(aws_managed_policies_data).items()
+    }
 
 
 def _get_att_parts(argument: Any) -> tuple[str, str]:

@@ -15,11 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.session
 import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from tests.faults.conftest import (
     Stack,
@@ -33,6 +33,7 @@ from tests.support.stand_ins import serving, throttling_dynamodb
 from thinker_local.account import LOCAL_ACCOUNT
 from thinker_local.harness.processes import children_of
 from thinker_local.harness.traces import wait_for_trace
+from thinker_local.iam import CREDENTIALS_FILE, PROFILE
 
 THINK = "/think/?subject=technology"
 # microservice.db: botocore's standard retry mode, 3 attempts in all.
@@ -69,19 +70,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-def _signed_get(url: str) -> requests.Response:
-    """A call to the microservice's API as thinker-api makes it (SigV4, the local role)."""
-    credentials = LOCAL_ACCOUNT.credentials
+def _signed_get(stack: Stack, url: str) -> requests.Response:
+    """A signed call to the microservice's API (SigV4), with the developer's keys."""
+    session = botocore.session.Session(profile=PROFILE)
+    session.set_config_variable("credentials_file", str(stack.process.state_dir / CREDENTIALS_FILE))
     request = AWSRequest(method="GET", url=url, headers={"Host": url.split("/")[2]})
-    SigV4Auth(
-        Credentials(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            credentials.session_token,
-        ),
-        "execute-api",
-        LOCAL_ACCOUNT.region,
-    ).add_auth(request)
+    SigV4Auth(session.get_credentials(), "execute-api", LOCAL_ACCOUNT.region).add_auth(request)
     return requests.get(url, headers=dict(request.headers.items()), timeout=60)
 
 
@@ -95,7 +89,7 @@ def _microservice_error_trace(stack: Stack, trace_id: str) -> list[dict[str, obj
 def test_dynamodb_unavailable_is_503_from_the_microservice(stack: Stack) -> None:
     assert not _listening(stack.dynamodb_port)
 
-    response = _signed_get(f"{stack.microservice}?subject=technology")
+    response = _signed_get(stack, f"{stack.microservice}?subject=technology")
 
     assert response.status_code == 503
     assert response.json() == UNAVAILABLE

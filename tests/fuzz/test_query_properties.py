@@ -124,4 +124,5 @@ def test_any_subjects_reach_the_microservice_intact_and_correctly_signed(
         headers=list(headers.items()),
         body=b"",
         account=LOCAL_ACCOUNT,
+        keys={LOCAL_ACCOUNT.credentials.access_key_id: LOCAL_ACCOUNT.credentials}.get,
     )

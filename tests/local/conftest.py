@@ -50,6 +50,8 @@ def faults_stack(
         str(tmp / "state"),
         "--port",
         str(port),
+        "--dynamodb-port",
+        str(free_port()),
         "--no-apm",
         "--no-reload",
         "--max-environments",

@@ -26,6 +26,8 @@ def _busy_stack(tmp_path: Path) -> tuple[list[str], str]:
         str(tmp_path / "state"),
         "--port",
         str(port),
+        "--dynamodb-port",
+        str(free_port()),
         "--no-apm",
     )
     return args, f"http://127.0.0.1:{port}"
@@ -90,6 +92,8 @@ def test_a_code_change_gives_the_function_fresh_environments(tmp_path: Path) -> 
         str(tmp_path / "state"),
         "--port",
         str(port),
+        "--dynamodb-port",
+        str(free_port()),
         "--no-apm",
     )
     broken_init = functions / "functions" / "broken_init.py"

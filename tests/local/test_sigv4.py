@@ -11,9 +11,26 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.account import Credentials as Issued
 from thinker_local.sigv4 import SignatureError, verify
 
 HOST = "127.0.0.1:8000"
+
+
+def _key_id(prefix: str, name: str) -> str:
+    """An access key id of AWS's shape, built at run time (no key-shaped text in the file)."""
+    return prefix + name.upper().ljust(16, "0")
+
+
+# A role session and a user's key, as the local IAM issues them.
+SESSION = Issued(
+    _key_id("ASIA", "session"),
+    "session-secret",
+    "session-token",
+    expiration=datetime.now(UTC) + timedelta(hours=1),
+)
+USER_KEY = Issued(_key_id("AKIA", "user"), "user-secret")
+KEYS = {issued.access_key_id: issued for issued in (SESSION, USER_KEY)}
 
 
 def _sign(
@@ -25,14 +42,14 @@ def _sign(
     region: str = LOCAL_ACCOUNT.region,
     service: str = "execute-api",
     token: str | None = None,
+    issued: Issued = SESSION,
 ) -> AWSRequest:
-    credentials = LOCAL_ACCOUNT.credentials
     request = AWSRequest(method=method, url=url, data=body, headers={"Host": HOST})
     SigV4Auth(
         Credentials(
-            credentials.access_key_id,
-            secret or credentials.secret_access_key,
-            token or credentials.session_token,
+            issued.access_key_id,
+            secret or issued.secret_access_key,
+            token or issued.session_token,
         ),
         service,
         region,
@@ -40,7 +57,13 @@ def _sign(
     return request
 
 
-def _verify(request: AWSRequest, *, now: datetime | None = None, path: str | None = None) -> None:
+def _verify(
+    request: AWSRequest,
+    *,
+    now: datetime | None = None,
+    path: str | None = None,
+    keys: dict[str, Issued] = KEYS,
+) -> None:
     parts = urlsplit(request.url)
     verify(
         method=request.method,
@@ -49,6 +72,7 @@ def _verify(request: AWSRequest, *, now: datetime | None = None, path: str | Non
         headers=list(request.headers.items()),
         body=request.body or b"",
         account=LOCAL_ACCOUNT,
+        keys=keys.get,
         now=now,
     )
 
@@ -84,6 +108,7 @@ def test_an_unsigned_request_is_missing_authentication_token() -> None:
             headers=[("Host", HOST)],
             body=b"",
             account=LOCAL_ACCOUNT,
+            keys=KEYS.get,
         )
 
     assert caught.value.message == "Missing Authentication Token"
@@ -133,3 +158,29 @@ def test_an_old_signature_has_expired() -> None:
         _verify(request, now=datetime.now(UTC) + timedelta(minutes=6))
     with pytest.raises(SignatureError, match="Signature not yet current"):
         _verify(request, now=datetime.now(UTC) - timedelta(minutes=6))
+
+
+def test_a_user_key_signs_without_a_session_token() -> None:
+    _verify(_sign(_url("technology"), issued=USER_KEY))
+
+
+def test_a_key_nobody_was_given_is_refused() -> None:
+    stranger = Issued(_key_id("ASIA", "stranger"), "secret", "token")
+
+    with pytest.raises(SignatureError) as caught:
+        _verify(_sign(_url("technology"), issued=stranger))
+
+    assert caught.value.message == "The security token included in the request is invalid."
+    assert caught.value.error_type == "UnrecognizedClientException"
+
+
+def test_a_session_past_its_expiry_is_refused() -> None:
+    expires = datetime.now(UTC) + timedelta(minutes=1)
+    ending = Issued(_key_id("ASIA", "ending"), "secret", "token", expiration=expires)
+    request = _sign(_url("technology"), issued=ending)
+
+    with pytest.raises(SignatureError) as caught:
+        _verify(request, now=expires + timedelta(minutes=1), keys={ending.access_key_id: ending})
+
+    assert caught.value.message == "The security token included in the request is expired"
+    assert caught.value.error_type == "ExpiredTokenException"

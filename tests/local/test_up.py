@@ -6,6 +6,7 @@ quick-start's delays are set to 0 through the environment, as a user can.
 
 from __future__ import annotations
 
+import configparser
 import json
 import subprocess
 import sys
@@ -38,14 +39,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
 
 
 def _signed_headers(url: str, secret: str | None = None) -> dict[str, str]:
-    credentials = LOCAL_ACCOUNT.credentials
+    """Signed with the developer's keys, which `make up` writes to .thinker/credentials."""
+    profile = configparser.ConfigParser()
+    profile.read(REPO / ".thinker" / "credentials")
+    developer = profile["thinker-local"]
     request = AWSRequest(method="GET", url=url, headers={"Host": "127.0.0.1:8000"})
     SigV4Auth(
-        Credentials(
-            credentials.access_key_id,
-            secret or credentials.secret_access_key,
-            credentials.session_token,
-        ),
+        Credentials(developer["aws_access_key_id"], secret or developer["aws_secret_access_key"]),
         "execute-api",
         LOCAL_ACCOUNT.region,
     ).add_auth(request)
@@ -142,7 +142,7 @@ def test_the_seed_request_is_one_trace_across_both_functions(stack: StackProcess
     assert {parent(s)["span_id"] for s in dynamodb} == {s["span_id"] for s in thinks}
 
 
-def test_the_microservice_takes_a_call_signed_with_the_local_credentials(
+def test_the_microservice_takes_a_call_signed_with_the_developers_keys(
     stack: StackProcess,
 ) -> None:
     url = f"{MICROSERVICE}?subject=technology&subject=foo_bar"
