@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from thinker_local.apm.service_map import (
     Box,
-    Call,
     Layout,
     aggregate,
     edge_label,
@@ -20,6 +19,7 @@ from thinker_local.apm.service_map import (
     node_label,
     service_map,
 )
+from thinker_local.store.spans import Call
 
 SEED_CHAIN = [
     "thinker-api-gateway",

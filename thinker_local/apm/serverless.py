@@ -8,92 +8,26 @@ here for the page, the JSON API and the tests:
   or an ``aws.lambda`` span of that request marked as an error (a handler that raised, which
   Lambda's REPORT does not mention).
 - Durations are the REPORT's, in milliseconds; percentiles as everywhere in the APM
-  (:func:`~thinker_local.store.percentile`).
+  (:mod:`thinker_local.stats`).
 - Cost: :mod:`thinker_local.pricing`, from each invocation's Billed Duration and Memory Size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .. import pricing
-from ..reports import ERROR, TIMEOUT
-from ..store import MAX_BUCKETS, PERCENTILES, percentile
-
-
-@dataclass(frozen=True)
-class FunctionInfo:
-    """A function of the template, as the view needs it: its configuration and what fronts it."""
-
-    name: str
-    logical_id: str
-    memory_mb: int
-    timeout_s: float
-    architecture: str
-    runtime: str
-    # The kind of API Gateway API in front of it ("REST", "HTTP"), or None.
-    api: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "logical_id": self.logical_id,
-            "memory_mb": self.memory_mb,
-            "timeout_s": self.timeout_s,
-            "architecture": self.architecture,
-            "runtime": self.runtime,
-            "api": self.api,
-        }
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One invocation: its REPORT figures, and the trace its ``aws.lambda`` span belongs to."""
-
-    request_id: str
-    function: str
-    start: int  # ns since the epoch
-    duration_ms: float
-    billed_ms: int
-    memory_size_mb: int
-    max_memory_used_mb: int | None
-    init_ms: float | None
-    status: str
-    error_type: str | None = None
-    trace_id: str | None = None
-    span_error: bool = False
-
-    @property
-    def cold(self) -> bool:
-        return self.init_ms is not None
-
-    @property
-    def failed(self) -> bool:
-        return self.status in (ERROR, TIMEOUT) or self.span_error
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "function": self.function,
-            "start": self.start,
-            "duration_ms": self.duration_ms,
-            "billed_ms": self.billed_ms,
-            "memory_size_mb": self.memory_size_mb,
-            "max_memory_used_mb": self.max_memory_used_mb,
-            "init_ms": self.init_ms,
-            "cold": self.cold,
-            "status": self.status,
-            "error_type": self.error_type,
-            "error": self.failed,
-            "trace_id": self.trace_id,
-        }
+from ..reports import TIMEOUT
+from ..stats import RequestStats
+from ..store.invocations import FunctionInfo, Invocation
+from ..store.trace_store import MAX_BUCKETS
 
 
 def _percentiles(values: Sequence[float], prefix: str = "") -> dict[str, float]:
-    ordered = sorted(values)
-    return {f"{prefix}p{round(q * 100)}": percentile(ordered, q) for q in PERCENTILES}
+    """p50, p95 and p99 of the values (0 when there are none)."""
+    stats = RequestStats.of(values, 0)
+    return {f"{prefix}p50": stats.p50, f"{prefix}p95": stats.p95, f"{prefix}p99": stats.p99}
 
 
 def summary(

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store import PERCENTILES, percentile
+from ..stats import RequestStats
+from ..store.spans import Call
 
 # Sizes in SVG pixels; the page draws node text at 12 px and edge labels at 11 px.
 NODE_CHAR_PX = 7.4
@@ -37,16 +38,6 @@ WARN_ERROR_RATE = 0.0
 BAD_ERROR_RATE = 0.05
 
 
-@dataclass(frozen=True)
-class Call:
-    """One call across services: the callee side's duration (ns) and whether it failed."""
-
-    caller: str
-    callee: str
-    duration: int
-    error: bool
-
-
 @dataclass
 class Edge:
     """Every call from one service to another in the window."""
@@ -62,18 +53,17 @@ class Edge:
 
     def figures(self, window_s: float) -> dict[str, Any]:
         """Calls, calls per second, error rate and latency percentiles (ns), as in the API."""
-        ordered = sorted(self.durations)
-        p50, p95, p99 = (percentile(ordered, q) for q in PERCENTILES)
+        stats = RequestStats.of(self.durations, self.errors)
         return {
             "caller": self.caller,
             "callee": self.callee,
-            "requests": self.count,
-            "rate": self.count / window_s if window_s > 0 else 0.0,
-            "errors": self.errors,
-            "error_rate": self.errors / self.count if self.count else 0.0,
-            "p50": p50,
-            "p95": p95,
-            "p99": p99,
+            "requests": stats.requests,
+            "rate": stats.requests / window_s if window_s > 0 else 0.0,
+            "errors": stats.errors,
+            "error_rate": stats.error_rate,
+            "p50": stats.p50,
+            "p95": stats.p95,
+            "p99": stats.p99,
         }
 
 
