@@ -14,13 +14,15 @@ here for the page, the JSON API and the tests:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from .. import pricing
 from ..reports import TIMEOUT
 from ..stats import RequestStats
-from ..store.invocations import FunctionInfo, Invocation
+from ..store import TraceStore
+from ..store.invocations import FunctionInfo, Invocation, by_function
 from ..store.trace_store import MAX_BUCKETS
 
 
@@ -84,3 +86,52 @@ def timeseries(
         for index, members in enumerate(per_bucket)
     ]
     return {"start": start, "interval": interval, "points": points}
+
+
+def _since(window_s: float, now: float | None) -> tuple[float, int]:
+    end = time.time() if now is None else now
+    return end, int((end - window_s) * 1e9)
+
+
+def _unlisted(name: str, invocations: Sequence[Invocation]) -> FunctionInfo:
+    """A function that reported but is not in the template's list (e.g. fed by ``sam local``)."""
+    return FunctionInfo(
+        name=name,
+        logical_id=name,
+        memory_mb=max(i.memory_size_mb for i in invocations),
+        timeout_s=0.0,
+        architecture="x86_64",
+        runtime="",
+        api=None,
+    )
+
+
+def overview(store: TraceStore, window_s: float, *, now: float | None = None) -> dict[str, Any]:
+    """Every function's row in the window, and the prices they are costed at."""
+    _, since = _since(window_s, now)
+    groups = by_function(store.invocations.window(since))
+    functions = store.invocations.functions()
+    listed = {f.name for f in functions}
+    functions += [_unlisted(name, group) for name, group in groups.items() if name not in listed]
+    return {
+        "window": window_s,
+        "prices": pricing.price_list(),
+        "functions": [summary(f, groups.get(f.name, []), window_s) for f in functions],
+    }
+
+
+def invocations(
+    store: TraceStore, function: str, window_s: float, *, limit: int, now: float | None = None
+) -> list[dict[str, Any]]:
+    """A function's invocations in the window, newest first."""
+    _, since = _since(window_s, now)
+    return [i.to_json() for i in store.invocations.window(since, function=function)[:limit]]
+
+
+def function_timeseries(
+    store: TraceStore, function: str, window_s: float, *, buckets: int, now: float | None = None
+) -> dict[str, Any]:
+    """A function's time series over the window (see :func:`timeseries`)."""
+    end, since = _since(window_s, now)
+    found = store.invocations.window(since, function=function)
+    return {"window": window_s, **timeseries(found, window_s, end=end, buckets=buckets)}

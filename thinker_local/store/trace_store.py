@@ -61,7 +61,7 @@ class TraceStore:
         self.path = Path(path)
         self._db = Database(path)
         self.invocations = Invocations(self._db)
-        self._stored: list[Callable[[], None]] = []
+        self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
         self._db.close()
@@ -83,7 +83,7 @@ class TraceStore:
                 listener()
         return len(rows)
 
-    def on_stored(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def on_stored(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call ``listener`` (from the writing thread) after each write of spans through this
         store; returns how to stop. Writers in other processes are not seen: poll for those.
         """
