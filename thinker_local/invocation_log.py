@@ -35,6 +35,7 @@ def functions_of(template: Template) -> list[FunctionInfo]:
             runtime=function.runtime,
             # Every API of the template is an AWS::Serverless::Api: a REST API.
             api="REST" if function.logical_id in fronted else None,
+            service=function.environment.get("DD_SERVICE") or function.name,
         )
         for function in template.functions.values()
     ]

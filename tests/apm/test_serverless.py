@@ -16,6 +16,7 @@ API = FunctionInfo(
     architecture="x86_64",
     runtime="python3.12",
     api="REST",
+    service="thinker-api",
 )
 NOW = 1_800_000_000.0
 

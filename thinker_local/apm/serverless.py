@@ -103,6 +103,7 @@ def _unlisted(name: str, invocations: Sequence[Invocation]) -> FunctionInfo:
         architecture="x86_64",
         runtime="",
         api=None,
+        service=name,
     )
 
 

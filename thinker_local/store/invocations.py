@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS functions (
     timeout_s    REAL NOT NULL,
     architecture TEXT NOT NULL,
     runtime      TEXT NOT NULL,
-    api          TEXT
+    api          TEXT,
+    service      TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS invocations (
     request_id         TEXT PRIMARY KEY,
@@ -59,6 +60,8 @@ class FunctionInfo:
     runtime: str
     # The kind of API Gateway API in front of it ("REST", "HTTP"), or None.
     api: str | None
+    # The service its spans belong to (DD_SERVICE), for a link to its service page.
+    service: str
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class FunctionInfo:
             "architecture": self.architecture,
             "runtime": self.runtime,
             "api": self.api,
+            "service": self.service,
         }
 
 
@@ -136,12 +140,21 @@ class Invocations:
     def set_functions(self, functions: Iterable[FunctionInfo]) -> None:
         """The template's functions, replacing those of an earlier run."""
         rows = [
-            (f.name, f.logical_id, f.memory_mb, f.timeout_s, f.architecture, f.runtime, f.api)
+            (
+                f.name,
+                f.logical_id,
+                f.memory_mb,
+                f.timeout_s,
+                f.architecture,
+                f.runtime,
+                f.api,
+                f.service,
+            )
             for f in functions
         ]
         with self._db.transaction() as connection:
             connection.execute("DELETE FROM functions")
-            connection.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?)", rows)
+            connection.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?)", rows)
 
     def functions(self) -> list[FunctionInfo]:
         """The template's functions, by name."""
@@ -154,6 +167,7 @@ class Invocations:
                 architecture=row["architecture"],
                 runtime=row["runtime"],
                 api=row["api"],
+                service=row["service"],
             )
             for row in self._db.query("SELECT * FROM functions ORDER BY name")
         ]

@@ -39,7 +39,8 @@ function edgePath(edge, from, to) {
 
 export function draw(holder, map, { onNode, onEdge }) {
   holder.innerHTML = "";
-  const svg = el("svg", { class: "service-map", width: map.width, height: map.height, viewBox: `0 0 ${map.width} ${map.height}` }, holder);
+  // Scaled down to the card's width if wider: the whole map at a glance, its proportions kept.
+  const svg = el("svg", { class: "service-map", viewBox: `0 0 ${map.width} ${map.height}`, style: `max-width:${map.width}px` }, holder);
   const defs = el("defs", {}, svg);
   const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
   el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow" }, marker);

@@ -39,8 +39,8 @@ export async function show(view) {
   const rows = functions.map((f) => {
     const href = link(`/serverless/${encodeURIComponent(f.name)}`);
     return `<tr class="link" data-href="${esc(href)}" data-function="${esc(f.name)}">
-      <td>${dot(f.name)}<a href="${esc(href)}">${esc(f.name)}</a>
-        <div class="muted small">${esc(f.logical_id)} · ${esc(f.runtime)} · ${esc(f.architecture)}${f.api ? ` · ${esc(f.api)} API` : ""}</div></td>
+      <td>${dot(f.service)}<a href="${esc(href)}">${esc(f.name)}</a>
+        <div class="muted small">${esc(f.service)} · ${esc(f.runtime)} · ${esc(f.architecture)}${f.api ? ` · ${esc(f.api)} API` : ""}</div></td>
       <td class="num" data-field="invocations">${f.invocations}</td>
       <td class="num ${f.errors ? "bad" : ""}" data-field="errors">${f.errors}</td>
       <td class="num ${f.timeouts ? "bad" : ""}" data-field="timeouts">${f.timeouts}</td>
@@ -110,9 +110,9 @@ export async function showFunction(view, name) {
   if (!f) throw new Error(`no function ${name} in the template`);
   view.innerHTML = `
     <div class="crumbs"><a href="${esc(link("/serverless"))}">Serverless</a> /</div>
-    <h1>${dot(f.name)}${esc(f.name)} <span class="badge">Lambda</span></h1>
-    <div class="sub">${esc(f.logical_id)} · ${esc(f.runtime)} · ${esc(f.architecture)} · ${f.memory_mb} MB · timeout ${f.timeout_s} s${f.api ? ` · behind a ${esc(f.api)} API` : ""}
-      · <a href="${esc(link(`/services/${encodeURIComponent(f.name)}`))}">service page</a></div>
+    <h1>${dot(f.service)}${esc(f.name)} <span class="badge">Lambda</span></h1>
+    <div class="sub">${esc(f.service)} · ${esc(f.runtime)} · ${esc(f.architecture)} · ${f.memory_mb} MB · timeout ${f.timeout_s} s${f.api ? ` · behind a ${esc(f.api)} API` : ""}
+      · <a href="${esc(link(`/services/${encodeURIComponent(f.service)}`))}">service page</a></div>
     ${tiles(f)}
     <div class="grid3">
       <div class="card"><h2>Invocations and errors</h2><div class="chart" id="chart-invocations"></div></div>
