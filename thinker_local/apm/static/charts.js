@@ -90,7 +90,8 @@ export function requests(container, points, names = {}) {
   const bars = names.bars || "Requests";
   const errors = names.errors === undefined ? "Errors" : names.errors;
   const max = Math.max(0, ...points.map((p) => p.requests));
-  const f = frame(container, points, max, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
+  // Counts are whole: a gridline between two whole numbers (a small maximum) gets no label.
+  const f = frame(container, points, max, (v) => (Number.isInteger(v) ? String(v) : ""));
   const w = Math.max(1, f.slot * 0.7);
   points.forEach((p, i) => {
     if (!p.requests) return;
