@@ -191,12 +191,15 @@ class ExecutionEnvironment:
         started = invocation.started_at or submitted
         duration_ms = (time.monotonic() - started) * 1000
         init = ""
+        init_ms = 0.0
         if first and runtime.ready_at is not None:
-            init = f"\tInit Duration: {(runtime.ready_at - self._spawned_at) * 1000:.2f} ms"
+            init_ms = (runtime.ready_at - self._spawned_at) * 1000
+            init = f"\tInit Duration: {init_ms:.2f} ms"
         self._log(f"END RequestId: {request_id}")
+        # Lambda bills a cold start's init phase too (on-demand functions, since August 2025).
         self._log(
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms"
-            f"\tBilled Duration: {max(1, math.ceil(duration_ms))} ms"
+            f"\tBilled Duration: {max(1, math.ceil(duration_ms + init_ms))} ms"
             f"\tMemory Size: {self.function.memory_mb} MB"
             f"\tMax Memory Used: {memory_mb} MB{init}{status}"
         )

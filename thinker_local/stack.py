@@ -139,7 +139,7 @@ class Stack:
         api_sockets = {
             api.logical_id: self._bind(api.port, api.logical_id) for api in template.apis.values()
         }
-        extra_servers = self._local_agent_apps() if config.apm else []
+        extra_servers = self._local_agent_apps(template) if config.apm else []
         extra_sockets = [(name, self._bind(port, name), app) for name, port, app in extra_servers]
         self._check_free(config.dynamodb_port, "DynamoDB")
 
@@ -229,15 +229,20 @@ class Stack:
         )
         self._cleanups.append(runner.cleanup)
 
-    def _local_agent_apps(self) -> list[tuple[str, int, web.Application]]:
-        """The Datadog agent and the APM views, when this checkout has them."""
+    def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
+        """The Datadog agent and the APM views, when this checkout has them.
+
+        The store also keeps every REPORT line the functions write (the serverless view).
+        """
         try:
             from .agent import create_agent_app
+            from .invocation_log import ReportRecorder, functions_of
             from .store import TraceStore
         except ImportError:
             self.output.info("no local Datadog agent in this checkout: traces are not stored")
             return []
         store = TraceStore(self.config.state_dir / TRACES_FILE)
+        self.output.subscribe(ReportRecorder(store, functions_of(template)).listener)
         apps = [(AGENT_SERVER, self.config.agent_port, create_agent_app(store))]
         try:
             from .apm import create_apm_app

@@ -43,6 +43,7 @@ MAX_INTEGRATION_TIMEOUT_MS = 29_000
 # Lambda's defaults when neither the function nor Globals set them.
 DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
+DEFAULT_ARCHITECTURE = "x86_64"
 # The API SAM creates for Api events that name no RestApiId.
 IMPLICIT_API = "ServerlessRestApi"
 IMPLICIT_STAGE = "Prod"
@@ -99,6 +100,8 @@ class Function:
     timeout_s: float
     memory_mb: int
     environment: Mapping[str, str]
+    # Lambda's instruction set (the first of Architectures): x86_64 or arm64.
+    architecture: str = DEFAULT_ARCHITECTURE
     # Environments kept warm from the start (samconfig's warm_containers = "EAGER").
     eager: bool = False
 
@@ -380,6 +383,7 @@ class _Loader:
             timeout_s=float(setting("Timeout", DEFAULT_TIMEOUT_S)),
             memory_mb=int(setting("MemorySize", DEFAULT_MEMORY_MB)),
             environment=self._environment(properties),
+            architecture=str((setting("Architectures") or [DEFAULT_ARCHITECTURE])[0]),
             eager=any(
                 route.function == logical_id for api in apis.values() for route in api.routes
             ),

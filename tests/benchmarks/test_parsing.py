@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.coldstart import parse_importtime
-from thinker_local.harness.reports import Report, parse_reports
+from thinker_local.harness.reports import parse_reports
 
 STACK_OUTPUT = (
     "MicroserviceFunction  | START RequestId: 66 Version: $LATEST\n"
@@ -28,9 +28,14 @@ import time:       300 |       4300 | microservice.main
 
 
 def test_report_lines_give_each_functions_duration_and_init_duration() -> None:
-    assert parse_reports(STACK_OUTPUT) == [
-        Report("MicroserviceFunction", 12.03, None),
-        Report("ThinkerApiFunction", 16.38, 590.12),
+    found = parse_reports(STACK_OUTPUT)
+    assert [(r.function, r.duration_ms, r.init_ms) for r in found] == [
+        ("MicroserviceFunction", 12.03, None),
+        ("ThinkerApiFunction", 16.38, 590.12),
+    ]
+    assert [(r.figures.billed_ms, r.figures.max_memory_used_mb) for r in found] == [
+        (13, 110),
+        (17, 76),
     ]
 
 

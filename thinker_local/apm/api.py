@@ -104,8 +104,19 @@ async def traces(request: web.Request) -> web.Response:
         tag=_tag(request),
         limit=_int(request, "limit", 50, 1, 500),
         since_received=int(since) if since and since.isdigit() else None,
+        call=_call(request),
     )
     return web.json_response({"traces": rows})
+
+
+def _call(request: web.Request) -> tuple[str, str] | None:
+    """The (caller, callee) of ``caller=``/``callee=``: traces crossing that service map edge."""
+    caller, callee = request.query.get("caller", ""), request.query.get("callee", "")
+    if not caller and not callee:
+        return None
+    if not caller or not callee:
+        raise web.HTTPBadRequest(text="caller and callee go together")
+    return caller, callee
 
 
 async def trace(request: web.Request) -> web.Response:

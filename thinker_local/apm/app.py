@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..store import TraceStore
-from . import api
+from . import api, live, serverless_api
 
 APM_PORT = 8080
 STATIC = Path(__file__).with_name("static")
@@ -21,6 +21,8 @@ STATIC = Path(__file__).with_name("static")
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 # The addresses a person can open or bookmark; all served by the page shell.
 PAGES = ("/", "/services", "/services/{service}", "/resource", "/traces/{trace_id}", "/live")
+# The serverless view, a function's page, the service map and the traces crossing one of its edges.
+MAP_PAGES = ("/serverless", "/serverless/{function}", "/map", "/map/edge")
 
 
 async def _page(request: web.Request) -> web.FileResponse:
@@ -39,8 +41,12 @@ def create_apm_app(store: TraceStore) -> web.Application:
     """The APM's aiohttp application over ``store``; serve it on 127.0.0.1:8080."""
     app = web.Application(middlewares=[_no_store_for_api])
     app[api.STORE] = store
+    live.add_routes(app)
     api.add_routes(app)
+    serverless_api.add_routes(app)
     for path in PAGES:
+        app.router.add_get(path, _page)
+    for path in MAP_PAGES:
         app.router.add_get(path, _page)
     app.router.add_static("/static/", STATIC)
     if OPENAPI.is_dir():

@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-# "<FunctionLogicalId> | REPORT RequestId: ...\tDuration: 12.03 ms\t...[\tInit Duration: 590.12 ms]"
-_REPORT = re.compile(
-    r"^(?P<function>\S+)\s*\|\s*REPORT RequestId: \S+\tDuration: (?P<duration>[\d.]+) ms"
-    r"(?:.*\tInit Duration: (?P<init>[\d.]+) ms)?"
-)
+from .. import reports
 
 
 @dataclass(frozen=True)
 class Report:
-    """One Lambda REPORT line: which function, its Duration, and its Init Duration if cold."""
+    """One Lambda REPORT line of the stack's output: which function wrote it, and its figures."""
 
     function: str
-    duration_ms: float
-    init_ms: float | None
+    figures: reports.Report
+
+    @property
+    def duration_ms(self) -> float:
+        return self.figures.duration_ms
+
+    @property
+    def init_ms(self) -> float | None:
+        """The Init Duration, on a cold start."""
+        return self.figures.init_ms
 
 
 def parse_reports(text: str) -> list[Report]:
-    """Every REPORT line in the stack's output."""
-    reports = []
+    """Every REPORT line in the stack's output ("<FunctionLogicalId> | REPORT RequestId: ...")."""
+    found = []
     for line in text.splitlines():
-        match = _REPORT.match(line)
-        if match:
-            init = match.group("init")
-            reports.append(
-                Report(
-                    function=match.group("function"),
-                    duration_ms=float(match.group("duration")),
-                    init_ms=float(init) if init else None,
-                )
-            )
-    return reports
+        source, bar, rest = line.partition("|")
+        figures = reports.parse_report(rest) if bar else None
+        # An INIT_REPORT (a failed init) has no request id: it reports no invocation.
+        if figures is not None and figures.request_id is not None:
+            found.append(Report(function=source.strip(), figures=figures))
+    return found

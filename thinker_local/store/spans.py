@@ -25,3 +25,13 @@ class Span:
     error: bool
     meta: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call from a service to another: the callee side's duration (ns) and whether it failed."""
+
+    caller: str
+    callee: str
+    duration: int
+    error: bool

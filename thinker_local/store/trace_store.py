@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from ..stats import RequestStats
 from . import ingest
 from .database import Database
+from .invocations import Invocations
 from .presentation import (
     inferred_kind,
     point_json,
@@ -26,7 +27,7 @@ from .presentation import (
     stats_json,
     trace_summary_json,
 )
-from .spans import Span
+from .spans import Call, Span
 
 MAX_TRACES = 500
 # How many points a time series has at most, whatever the window: enough for a readable chart.
@@ -59,6 +60,8 @@ class TraceStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db = Database(path)
+        self.invocations = Invocations(self._db)
+        self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
         self._db.close()
@@ -76,7 +79,16 @@ class TraceStore:
         rows = ingest.rows(chunks)
         if rows:
             self._db.insert_spans(rows, received=time.time_ns())
+            for listener in list(self._stored):
+                listener()
         return len(rows)
+
+    def on_stored(self, listener: Callable[[], object]) -> Callable[[], None]:
+        """Call ``listener`` (from the writing thread) after each write of spans through this
+        store; returns how to stop. Writers in other processes are not seen: poll for those.
+        """
+        self._stored.append(listener)
+        return lambda: self._stored.remove(listener)
 
     def add_spans(self, spans: Iterable[Span]) -> int:
         """Store spans already in this store's form (tests, imports)."""
@@ -236,13 +248,16 @@ class TraceStore:
         tag: tuple[str, str] | None = None,
         limit: int = 50,
         since_received: int | None = None,
+        call: tuple[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """Trace summaries, newest first.
 
         With ``service`` (and ``resource``), only traces with such an entry span, and the summary
         describes that span (its start, duration, status); otherwise it describes the root.
         ``error`` filters on whether the trace holds an error span; ``tag`` on a span of the
-        trace carrying that meta value; ``since_received`` on traces stored after that time (ns).
+        trace carrying that meta value; ``since_received`` on traces stored after that time (ns);
+        ``call`` (caller, callee) on traces in which one service calls the other (see
+        :meth:`calls`).
         """
         limit = max(1, min(limit, MAX_TRACES))
         where, params = self._selector(service, resource, table="s")
@@ -258,6 +273,15 @@ class TraceStore:
         if since_received is not None:
             clauses.append("t.received > ?")
             params.append(since_received)
+        if call is not None:
+            clauses.append(
+                "(EXISTS (SELECT 1 FROM spans c JOIN spans p"
+                " ON p.trace_id = c.trace_id AND p.span_id = c.parent_id"
+                " WHERE c.trace_id = t.trace_id AND p.service = ? AND c.service = ?)"
+                " OR EXISTS (SELECT 1 FROM spans x WHERE x.trace_id = t.trace_id"
+                " AND x.service = ? AND x.peer = ?))"
+            )
+            params += [*call, *call]
         rows = self._db.query(
             f"""
             SELECT s.trace_id, s.service, s.name, s.resource, s.start, s.duration, s.error,
@@ -281,6 +305,38 @@ class TraceStore:
             if len(result) == limit:
                 break
         return result
+
+    def calls(self, window_s: float, *, now: float | None = None) -> list[Call]:
+        """Every call from one service to another in the window, for the service map.
+
+        A span whose parent belongs to another service is a call from that service (the callee's
+        side: its duration and error); a client span calling an inferred service (one that sends
+        no spans of its own, as DynamoDB) is a call to it. Cold-start spans are not calls.
+        """
+        since = _since(window_s, now)
+        calls = [
+            Call(row["caller"], row["callee"], row["duration"], bool(row["error"]))
+            for row in self._db.query(
+                """
+                SELECT p.service AS caller, c.service AS callee, c.duration, c.error
+                FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
+                WHERE c.start >= ? AND p.service != c.service AND c.name NOT LIKE 'aws.lambda.%'
+                """,
+                (since,),
+            )
+        ]
+        inferred: dict[str, bool] = {}
+        for row in self._db.query(
+            "SELECT service, peer, duration, error FROM spans"
+            " WHERE peer IS NOT NULL AND start >= ?",
+            (since,),
+        ):
+            peer = row["peer"]
+            if peer not in inferred:
+                inferred[peer] = not self._has_own_spans(peer, since)
+            if inferred[peer]:
+                calls.append(Call(row["service"], peer, row["duration"], bool(row["error"])))
+        return calls
 
     def trace(self, trace_id: str) -> list[Span]:
         """Every span of a trace (stored id form), in start order; empty if unknown."""

@@ -84,10 +84,14 @@ function legend(container, items) {
   container.after(div);
 }
 
-// Requests as bars, their errors stacked in red at the bottom.
-export function requests(container, points) {
+// Requests as bars, their errors stacked in red at the bottom; ``names`` renames the two
+// (``errors: null`` for a count that has no errors, such as cold starts).
+export function requests(container, points, names = {}) {
+  const bars = names.bars || "Requests";
+  const errors = names.errors === undefined ? "Errors" : names.errors;
   const max = Math.max(0, ...points.map((p) => p.requests));
-  const f = frame(container, points, max, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
+  // Counts are whole: a gridline between two whole numbers (a small maximum) gets no label.
+  const f = frame(container, points, max, (v) => (Number.isInteger(v) ? String(v) : ""));
   const w = Math.max(1, f.slot * 0.7);
   points.forEach((p, i) => {
     if (!p.requests) return;
@@ -96,8 +100,8 @@ export function requests(container, points) {
       el("rect", { x: f.x(i) - w / 2, y: f.y(p.errors), width: w, height: f.y(0) - f.y(p.errors), fill: "#e8384f", rx: 1 }, f.svg);
     }
   });
-  hover(container, f, points, (p) => `${timeLabel(p.time, 0)}<br>${p.requests} requests<br>${p.errors} errors`);
-  legend(container, [["Requests", "#8c5fd1"], ["Errors", "#e8384f"]]);
+  hover(container, f, points, (p) => `${timeLabel(p.time, 0)}<br>${p.requests} ${bars.toLowerCase()}${errors ? `<br>${p.errors} ${errors.toLowerCase()}` : ""}`);
+  legend(container, errors ? [[bars, "#8c5fd1"], [errors, "#e8384f"]] : [[bars, "#8c5fd1"]]);
 }
 
 // p50, p95 and p99 as lines; gaps where a bucket has no request.

@@ -3,8 +3,10 @@
 import { link, windowParam } from "./api.js";
 import { esc } from "./format.js";
 import * as live from "./views/live.js";
+import * as map from "./views/map.js";
 import * as resource from "./views/resource.js";
 import * as service from "./views/service.js";
+import * as serverless from "./views/serverless.js";
 import * as services from "./views/services.js";
 import * as trace from "./views/trace.js";
 
@@ -16,6 +18,10 @@ const ROUTES = [
   [(path) => path === "/live", () => live.show(view)],
   [(path) => path.startsWith("/traces/"), (path) => trace.show(view, decodeURIComponent(path.slice(8)))],
   [(path) => path === "/resource", (_, params) => resource.show(view, params)],
+  [(path) => path === "/serverless", () => serverless.show(view)],
+  [(path) => path.startsWith("/serverless/"), (path) => serverless.showFunction(view, decodeURIComponent(path.slice(12)))],
+  [(path) => path === "/map", () => map.show(view, navigate)],
+  [(path) => path === "/map/edge", (_, params) => map.showEdge(view, params)],
   [(path) => path.startsWith("/services/"), (path) => service.show(view, decodeURIComponent(path.slice(10)))],
   [() => true, () => services.show(view)],
 ];
@@ -28,8 +34,9 @@ export async function route() {
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
   windowSelect.value = windowParam();
-  document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active",
-    (a.dataset.nav === "live") === (path === "/live")));
+  const section = path === "/live" ? "live" : path.startsWith("/serverless") ? "serverless"
+    : path.startsWith("/map") ? "map" : "services";
+  document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === section));
   try {
     const [, show] = ROUTES.find(([matches]) => matches(path));
     const stop = await show(path, params);

@@ -1,0 +1,88 @@
+"""Lambda's REPORT lines into the trace store, from the local stack's output or ``sam local``'s.
+
+``make up`` subscribes a :class:`ReportRecorder` to the stack's
+:class:`~thinker_local.output.Output`: every REPORT an execution environment writes becomes a row
+of the store's ``invocations`` table, named by the function that wrote it. Anything else that
+sees REPORT lines (``sam local start-api`` prints them among its own output) hands each line to
+:meth:`ReportRecorder.feed`; without a function name, the invocation is named later by its
+``aws.lambda`` span's ``functionname``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .output import LogLine
+from .reports import parse_report
+from .store import TraceStore
+from .store.invocations import FunctionInfo
+from .template import Template
+
+
+def functions_of(template: Template) -> list[FunctionInfo]:
+    """The template's functions as the serverless view describes them."""
+    fronted = {route.function for api in template.apis.values() for route in api.routes}
+    return [
+        FunctionInfo(
+            name=function.name,
+            logical_id=function.logical_id,
+            memory_mb=function.memory_mb,
+            timeout_s=function.timeout_s,
+            architecture=function.architecture,
+            runtime=function.runtime,
+            # Every API of the template is an AWS::Serverless::Api: a REST API.
+            api="REST" if function.logical_id in fronted else None,
+            service=function.environment.get("DD_SERVICE") or function.name,
+        )
+        for function in template.functions.values()
+    ]
+
+
+class ReportRecorder:
+    """Writes the REPORT lines it is given into a store, with the functions they belong to."""
+
+    def __init__(self, store: TraceStore, functions: Sequence[FunctionInfo]) -> None:
+        self._invocations = store.invocations
+        # A line's source is a function's logical id (the stack's prefix) or its name.
+        self._names = {f.logical_id: f.name for f in functions} | {
+            f.name: f.name for f in functions
+        }
+        self._invocations.set_functions(functions)
+
+    def listener(self, line: LogLine) -> None:
+        """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
+        self.feed(line.text, source=line.source, request_id=line.request_id, at=line.time)
+
+    def feed(
+        self,
+        text: str,
+        *,
+        source: str | None = None,
+        request_id: str | None = None,
+        at: float | None = None,
+    ) -> bool:
+        """Record ``text`` if it is a REPORT or INIT_REPORT line; whether it was one.
+
+        ``source`` names the function (logical id or name) when known; ``request_id`` is the
+        invocation's, for an INIT_REPORT (which carries none); ``at`` is when the line was
+        written (epoch seconds, default now).
+        """
+        report = parse_report(text)
+        if report is None:
+            return False
+        if report.request_id is None and request_id:
+            report = replace(report, request_id=request_id)
+        try:
+            self._invocations.add(
+                report,
+                function=self._names.get(source or ""),
+                end=time.time() if at is None else at,
+            )
+        except sqlite3.Error:
+            # An output listener must not raise: a store that cannot be written loses the row,
+            # the line itself is still printed.
+            return False
+        return True
