@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from ddtrace.trace import tracer
+from hypothesis import settings
 
 from tests.support.expected import create_thoughts_table
 from tests.support.processes import ddapm_test_agent_command, free_port, running
@@ -23,6 +24,11 @@ os.environ.update(
 )
 os.environ.pop("AWS_SESSION_TOKEN", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# Properties are about behaviour, not speed: no per-example deadline, which a busy CI machine
+# would turn into flaky failures.
+settings.register_profile("thinker", deadline=None)
+settings.load_profile("thinker")
 
 # Spans made inside the test process go nowhere: the traced tests run the functions in real
 # processes, each with its own agent.

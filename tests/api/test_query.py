@@ -26,7 +26,7 @@ def test_subject_is_required(query: MultiDict | None) -> None:
         parse_subjects(query)
 
 
-@pytest.mark.parametrize("empty", ["", "   "])
+@pytest.mark.parametrize("empty", ["", "   ", "\x85", "\x1c", "\ufeff", " \ufeff\u3000"])
 def test_an_empty_subject_is_refused(empty: str) -> None:
     with pytest.raises(InvalidQuery, match="must not be empty"):
         parse_subjects(params(subject=["technology", empty]))
