@@ -4,10 +4,11 @@ Start-up, in order: take the state directory's lock (one stack at a time), bind 
 (a clear message if one is taken), build what changed in the functions' images (dependencies,
 layers, runtime: :mod:`thinker_local.build`; nothing when nothing changed), start the Datadog
 agent and the APM views, moto with the template's tables, each function's role and the
-developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda service (one warm environment per API function, with its
-role's credentials), the template's custom resources (the seed), then one gateway per API.
-Then it prints the URLs, recycles a function's environments when its code changes, and on
-Ctrl-C or SIGTERM stops everything it started, in reverse order.
+developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda service (one
+warm environment per API function, with its role's credentials), the template's custom
+resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
+environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
+reverse order.
 """
 
 from __future__ import annotations
