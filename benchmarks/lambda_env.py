@@ -9,13 +9,13 @@ Datadog's handler redirection (``datadog_lambda.handler.handler`` → ``DD_LAMBD
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.build import FunctionImage, FunctionImages
 from thinker_local.environment import ExecutionEnvironment
+from thinker_local.harness.stack import BUILD_DIR
 from thinker_local.output import Output
 from thinker_local.template import Function, LocalSettings, Template, load_template
 
@@ -30,8 +30,6 @@ FUNCTIONS = {
 NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 # Where nothing listens: a variable the measurement must not use still gets a harmless value.
 UNUSED_URL = "http://127.0.0.1:9"
-# The build cache `make up` uses (its --build-dir), so nothing is built twice.
-BUILD_DIR = Path(os.environ.get("THINKER_BUILD_DIR", REPO / ".thinker" / "build"))
 
 
 def load(trace_agent_url: str = UNUSED_URL) -> Template:

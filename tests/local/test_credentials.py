@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.local.conftest import FAULTS_TEMPLATE
-from tests.support.processes import BUILD_DIR, REPO, free_port
+from tests.support.processes import free_port
 from thinker_local.account import LOCAL_ACCOUNT, Credentials
 from thinker_local.build import FunctionImages
 from thinker_local.dynamodb import LocalDynamoDB
 from thinker_local.environment import ExecutionEnvironment
+from thinker_local.harness.stack import BUILD_DIR, REPO
 from thinker_local.iam import RENEW_BEFORE, LocalIam, service_callers
 from thinker_local.output import Output
 from thinker_local.pool import FunctionPool

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.faults.conftest import Stack, find, has, start_stack, trace_spans, traced_get
+from tests.faults.conftest import find, has, traced_get
+from thinker_local.harness.stack import StackProcess, local_stack
+from thinker_local.harness.traces import wait_for_trace
 
 TEMPLATE = Path(__file__).parent / "environments" / "template.yaml"
 FUNCTIONS = TEMPLATE.parent / "functions"
@@ -23,45 +25,47 @@ INTERNAL_ERROR = {"message": "Internal server error"}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from start_stack(tmp_path_factory.mktemp("environments"), "--template", str(TEMPLATE))
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    directory = tmp_path_factory.mktemp("environments")
+    with local_stack(directory, "--template", str(TEMPLATE)) as process:
+        yield process
 
 
-def _get(stack: Stack, path: str) -> requests.Response:
-    return requests.get(stack.api + path, timeout=60)
+def _get(stack: StackProcess, path: str) -> requests.Response:
+    return requests.get(stack.info.api + path, timeout=60)
 
 
-def test_a_package_the_requirements_lack_fails_the_import_as_on_aws(stack: Stack) -> None:
+def test_a_package_the_requirements_lack_fails_the_import_as_on_aws(stack: StackProcess) -> None:
     response = _get(stack, "/undeclared")
 
     assert response.status_code == 502
     assert response.json() == INTERNAL_ERROR
     assert (
         "Runtime.ImportModuleError: Unable to import module 'yaml_at_load':"
-        " No module named 'yaml'" in stack.process.output()
+        " No module named 'yaml'" in stack.output()
     )
 
 
-def test_the_sibling_that_declares_it_in_its_requirements_answers(stack: Stack) -> None:
+def test_the_sibling_that_declares_it_in_its_requirements_answers(stack: StackProcess) -> None:
     response = _get(stack, "/declared")
 
     assert response.status_code == 200, response.text
     assert response.text == "yaml: 6.0.4\n"
 
 
-def test_an_import_error_inside_the_handler_is_logged_as_aws_logs_it(stack: Stack) -> None:
+def test_an_import_error_inside_the_handler_is_logged_as_aws_logs_it(stack: StackProcess) -> None:
     response = _get(stack, "/paths?import=yaml")
 
     assert response.status_code == 502
     assert response.json() == INTERNAL_ERROR
     assert re.search(
         r"InsideFunction\s*\| \[ERROR\] ModuleNotFoundError: No module named 'yaml'",
-        stack.process.output(),
+        stack.output(),
     )
 
 
 def test_the_interpreter_sees_the_function_the_runtime_and_no_development_package(
-    stack: Stack,
+    stack: StackProcess,
 ) -> None:
     development = Path(sys.prefix)
 
@@ -79,14 +83,14 @@ def test_the_interpreter_sees_the_function_the_runtime_and_no_development_packag
     assert ddtrace.status_code == 502
 
 
-def test_a_function_past_its_memory_size_is_killed_as_lambda_kills_it(stack: Stack) -> None:
+def test_a_function_past_its_memory_size_is_killed_as_lambda_kills_it(stack: StackProcess) -> None:
     within = _get(stack, "/hog?mb=10")
     beyond = _get(stack, "/hog?mb=200")
 
     assert within.status_code == 200
     assert beyond.status_code == 502
     assert beyond.json() == INTERNAL_ERROR
-    output = stack.process.output()
+    output = stack.output()
     assert "Error: Runtime exited with error: signal: killed" in output
     assert re.search(
         r"HogFunction\s*\| REPORT RequestId: \S+\t.*\tMemory Size: 128 MB\tMax Memory Used: 128 MB"
@@ -95,13 +99,17 @@ def test_a_function_past_its_memory_size_is_killed_as_lambda_kills_it(stack: Sta
     )
 
 
-def test_a_traced_timeout_leaves_an_impending_timeout_error_in_the_trace(stack: Stack) -> None:
+def test_a_traced_timeout_leaves_an_impending_timeout_error_in_the_trace(
+    stack: StackProcess,
+) -> None:
     # The inferred API Gateway span's service is the API's domain, here the local gateway's.
-    gateway = "127.0.0.1:" + stack.api.rpartition(":")[2]
+    api, apm = stack.info.api, stack.info.apm
+    assert apm is not None
+    gateway = "127.0.0.1:" + api.rstrip("/").rpartition(":")[2]
 
-    response, trace_id = traced_get(stack.api + "/slow")
-    spans = trace_spans(
-        stack.apm, trace_id, has(gateway, "aws.apigateway", error__type="Impending Timeout")
+    response, trace_id = traced_get(api + "/slow")
+    spans = wait_for_trace(
+        apm, trace_id, has(gateway, "aws.apigateway", error__type="Impending Timeout")
     )
 
     assert response.status_code == 502
@@ -111,4 +119,4 @@ def test_a_traced_timeout_leaves_an_impending_timeout_error_in_the_trace(stack: 
     assert root["error"] == 1
     assert root["meta"]["error.message"] == "Datadog detected an Impending Timeout"
     assert function["parent_id"] == root["span_id"]
-    assert "Task timed out after 2.00 seconds" in stack.process.output()
+    assert "Task timed out after 2.00 seconds" in stack.output()
