@@ -117,7 +117,6 @@ class Function:
     layers: tuple[Layer, ...] = ()
     # Metadata.BuildMethod, as `sam build` reads it (e.g. "makefile"); None: the runtime's own.
     build_method: str | None = None
-    architecture: str = "x86_64"
 
 
 @dataclass(frozen=True)
@@ -403,7 +402,6 @@ class _Loader:
             ),
             layers=tuple(self._layer(logical_id, arn) for arn in setting("Layers", []) or []),
             build_method=(self.resources[logical_id].get("Metadata") or {}).get("BuildMethod"),
-            architecture=str((setting("Architectures", ["x86_64"]) or ["x86_64"])[0]),
         )
 
     def _layer(self, function_id: str, arn: Any) -> Layer:

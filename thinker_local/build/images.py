@@ -16,6 +16,7 @@ development packages); ``PYTHONPATH`` carries the search path.
 
 from __future__ import annotations
 
+import platform
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from .steps import run_step
 RUNTIME_REQUIREMENTS = Path(__file__).with_name("python3.12-runtime.txt")
 # The files a function's dependencies are built from, as `sam build` reads them.
 _MANIFESTS = ("requirements.txt", "Makefile")
+# Builds are for this machine's instruction set, whatever the function's Architectures say: an
+# arm64 wheel's native code would not load on an x86_64 laptop (nor the other way round).
+HOST_ARCHITECTURE = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
 # Where Lambda puts a layer's Python content: both directories are on the path.
 LAYER_DIRS = (Path("python/lib/{runtime}/site-packages"), Path("python"))
 
@@ -117,7 +121,7 @@ class FunctionImages:
         makefile = function.build_method == "makefile"
         parts: list[str | bytes | Path] = [
             function.runtime,
-            function.architecture,
+            HOST_ARCHITECTURE,
             function.build_method or "",
             # A Makefile's target is named after the function; pip's output is not.
             function.logical_id if makefile else "",
@@ -127,7 +131,7 @@ class FunctionImages:
             "--source": str(code_dir),
             "--runtime": function.runtime,
             "--logical-id": function.logical_id,
-            "--architecture": function.architecture,
+            "--architecture": HOST_ARCHITECTURE,
             "--build-method": function.build_method,
         }
         manifest = "Makefile" if makefile else "requirements.txt"
@@ -146,11 +150,11 @@ class FunctionImages:
             options = {
                 "--source": str(content_dir),
                 "--build-method": build_method,
-                "--architecture": function.architecture,
+                "--architecture": HOST_ARCHITECTURE,
             }
             parts: list[str | bytes | Path] = [
                 build_method,
-                function.architecture,
+                HOST_ARCHITECTURE,
                 content_dir / "requirements.txt",
             ]
             return await self._cache.get(
