@@ -2,8 +2,9 @@
 the import time goes (``python -X importtime``).
 
 Init Duration comes from the local stack's own execution environment
-(:class:`thinker_local.environment.ExecutionEnvironment`, awslambdaric against a Runtime API):
-from the process's spawn to its first ``GET /invocation/next``, as its REPORT line gives it.
+(:class:`thinker_local.environment.ExecutionEnvironment`, awslambdaric against a Runtime API, on
+the function's Lambda-shaped image): from the process's spawn to its first
+``GET /invocation/next``, as its REPORT line gives it. The import profiles run on the same image.
 "With" runs the template's handler (Datadog's redirection, ``datadog_lambda.handler.handler``),
 also with ``DD_COLD_START_TRACING=false`` (no ``aws.lambda.import`` spans); "without" runs the
 function's own handler with ``DD_TRACE_ENABLED=false``.
@@ -11,17 +12,18 @@ function's own handler with ``DD_TRACE_ENABLED=false``.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import json
 import re
 import subprocess
-import sys
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
 from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
+from thinker_local.build import FunctionImage
 from thinker_local.environment import ExecutionEnvironment
 from thinker_local.harness.reports import parse_reports
 from thinker_local.output import Output
@@ -54,7 +56,7 @@ def _event_without_subjects(logical_id: str) -> bytes:
     return json.dumps(event).encode()
 
 
-async def init_duration_ms(function: Function, payload: bytes) -> float:
+async def init_duration_ms(function: Function, image: FunctionImage, payload: bytes) -> float:
     """Spawn one execution environment, invoke it once, and read its Init Duration."""
     output = _Captured()
     environment = ExecutionEnvironment(
@@ -62,6 +64,7 @@ async def init_duration_ms(function: Function, payload: bytes) -> float:
         account=LOCAL_ACCOUNT,
         output=output,
         credentials=FixedCredentials(LOCAL_ACCOUNT.credentials),
+        image=image,
     )
     try:
         await environment.start()
@@ -96,10 +99,11 @@ async def init_durations(
     """
     payload = _event_without_subjects(logical_id)
     functions = {mode: _function(logical_id, mode, agent_url) for mode in MODES}
+    image = await lambda_env.image(functions["traced"])
     inits: dict[str, list[float]] = {mode: [] for mode in MODES}
     for _ in range(samples):
         for mode, function in functions.items():
-            inits[mode].append(await init_duration_ms(function, payload))
+            inits[mode].append(await init_duration_ms(function, image, payload))
     return inits
 
 
@@ -137,11 +141,12 @@ def parse_importtime(module: str, stderr: str) -> ImportProfile:
 
 def import_profile(function: Function, module: str, *, runs: int) -> ImportProfile:
     """The median (by total) of ``runs`` fresh imports of ``module`` in the function's env."""
-    environment = lambda_env.process_environment(function)
+    image = asyncio.run(lambda_env.image(function))
+    environment = lambda_env.process_environment(function, image)
     profiles = []
     for _ in range(runs):
-        completed = subprocess.run(  # noqa: S603 (our interpreter, our module names)
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        completed = subprocess.run(  # noqa: S603 (the image's interpreter, our module names)
+            image.command("-X", "importtime", "-c", f"import {module}"),
             cwd=function.code_dir,
             env=environment,
             capture_output=True,

@@ -49,7 +49,9 @@ async def measure(
         answer = scratch / "answer.json"
         answer.write_text(json.dumps(SEED_ANSWER))
         options.append(f"--answer={answer}")
-    environment = lambda_env.process_environment(function)
+    environment = lambda_env.process_environment(function, await lambda_env.image(function))
+    # In process, with moto and this package: the project's virtualenv, after the function's code.
+    environment["PYTHONPATH"] = f"{function.code_dir}:{lambda_env.REPO}"
     # moto answers in process: boto3 must not be sent to the stack's DynamoDB URL.
     environment.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     log = scratch / f"{logical_id}-{mode}.log"

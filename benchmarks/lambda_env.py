@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
+from thinker_local.build import FunctionImage, FunctionImages
 from thinker_local.environment import ExecutionEnvironment
+from thinker_local.harness.stack import BUILD_DIR
 from thinker_local.output import Output
 from thinker_local.template import Function, LocalSettings, Template, load_template
 
@@ -59,16 +61,24 @@ def untraced(function: Function) -> Function:
     return dataclasses.replace(function, handler=real_handler(function), environment=environment)
 
 
+async def image(function: Function) -> FunctionImage:
+    """The function's image (dependencies, layers, runtime), as ``make up`` builds it."""
+    return await FunctionImages(BUILD_DIR, REPO, Output()).image(function)
+
+
 def process_environment(
-    function: Function, extra: Mapping[str, str] | None = None
+    function: Function, image: FunctionImage, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """What a process running ``function`` outside the stack gets: Lambda's variables, and
-    the repository on ``PYTHONPATH`` after the function's code (for :mod:`benchmarks`)."""
+    """What a process running ``function`` on its image outside the stack gets: Lambda's
+    variables, ``PYTHONPATH`` included, but no Runtime API."""
     credentials = LOCAL_ACCOUNT.credentials
     environment = ExecutionEnvironment(
-        function, account=LOCAL_ACCOUNT, output=Output(), credentials=FixedCredentials(credentials)
+        function,
+        account=LOCAL_ACCOUNT,
+        output=Output(),
+        credentials=FixedCredentials(credentials),
+        image=image,
     ).environment_variables(UNUSED_URL.removeprefix("http://"), credentials)
     environment.pop("AWS_LAMBDA_RUNTIME_API")
-    environment["PYTHONPATH"] = f"{function.code_dir}:{REPO}"
     environment.update(extra or {})
     return environment

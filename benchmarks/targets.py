@@ -11,6 +11,11 @@ from .results import FUNCTION_NAMES, Results
 
 MB = 1024 * 1024
 
+# Init Duration targets on this kind of machine, on Lambda-shaped environments: thinker-api's
+# Chalice and requests, thinker-microservice's aiohttp cost what they cost on top of the
+# Datadog library (about 210 ms p50 on AWS for Python 3.12 with the layer, per Datadog).
+INIT_TARGETS_MS = {"thinker-api": 300, "thinker-microservice": 400}
+
 
 @dataclass(frozen=True)
 class Check:
@@ -56,12 +61,13 @@ def checks(results: Results) -> list[Check]:
         )
     for name in FUNCTION_NAMES:
         init = results.init.get((name, "traced"))
+        limit = INIT_TARGETS_MS[name]
         found.append(
             _check(
                 f"Init Duration, {name}, with the Datadog library (p50)",
-                "≤ 250 ms",
+                f"≤ {limit} ms",
                 init.p50 if init else None,
-                250,
+                limit,
                 "{:.0f} ms",
             )
         )

@@ -3,14 +3,18 @@
 The process gets what Lambda gives a python3.12 function: the template's environment variables,
 Lambda's reserved ones (function name, memory, log group and stream, region, the function's role
 credentials from a :class:`CredentialsSource`, ``AWS_LAMBDA_RUNTIME_API``, ...), the function's
-code directory as ``LAMBDA_TASK_ROOT`` and on
-``PYTHONPATH`` (the source directory itself, so edits are picked up by a new environment), and
-the handler from the template. awslambdaric runs the handler on the process's main thread, as
-ddtrace's Lambda integration needs.
+code directory as ``LAMBDA_TASK_ROOT``, and the handler from the template. It runs on the
+function's image (:mod:`thinker_local.build`): an interpreter that sees the function's code (the
+source directory itself, so edits are picked up by a new environment), its dependencies, its
+layers and the runtime, and nothing else. awslambdaric runs the handler on the process's main
+thread, as ddtrace's Lambda integration needs.
 
-Like Lambda, an environment runs one invocation at a time, enforces the function's timeout by
-killing itself ("Task timed out after N.NN seconds"), and reports each invocation with START,
-END and REPORT lines.
+Like Lambda, an environment runs one invocation at a time, enforces the function's timeout
+("Task timed out after N.NN seconds") and its memory size (the process is killed, "Runtime
+exited with error: signal: killed"), and reports each invocation with START, END and REPORT
+lines. A timed-out environment is not reused; its process lives on for a moment
+(:data:`FLUSH_GRACE_S`) so that what the Datadog tracer flushes on an impending timeout still
+reaches the agent, as it reaches the Datadog Extension on AWS, then it is stopped.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ import math
 import os
 import secrets
 import signal
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from .account import Credentials, LocalAccount
+from .build import FunctionImage
 from .output import Output
 from .process import spawn, terminate
 from .runtime import Invocation, InvocationResult, RuntimeApi
@@ -36,6 +40,13 @@ from .template import Function
 
 # Lambda's limit on the init phase of an on-demand environment.
 INIT_TIMEOUT_S = 10.0
+# How long a timed-out environment's process may still run before it is stopped: ddtrace marks
+# the invocation "Impending Timeout" DD_APM_FLUSH_DEADLINE_MILLISECONDS before the deadline, and
+# its writer sends the spans within its one-second flush interval.
+FLUSH_GRACE_S = 2.5
+# How often the process's memory is compared with the function's MemorySize while it works
+# (init or an invocation); waiting for an invocation, it does not grow.
+MEMORY_POLL_S = 0.02
 
 
 class CredentialsSource(Protocol):
@@ -56,8 +67,10 @@ class ExecutionEnvironment:
         account: LocalAccount,
         output: Output,
         credentials: CredentialsSource,
+        image: FunctionImage,
     ) -> None:
         self.function = function
+        self.image = image
         self._account = account
         self._output = output
         self._credentials_source = credentials
@@ -70,6 +83,10 @@ class ExecutionEnvironment:
         self._invocations = 0
         # The invocation under way, from START to REPORT: the request id of the lines in between.
         self._request_id: str | None = None
+        self._timed_out_at: float | None = None
+        self._out_of_memory = False
+        # Set while an invocation runs, or the process has ended: the memory watch then looks.
+        self._working = asyncio.Event()
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{secrets.token_hex(16)}"
 
     @property
@@ -78,7 +95,7 @@ class ExecutionEnvironment:
 
     @property
     def alive(self) -> bool:
-        return self._exited is not None and not self._exited.done()
+        return self._exited is not None and not self._exited.done() and self._timed_out_at is None
 
     @property
     def credentials_expiring(self) -> bool:
@@ -92,6 +109,7 @@ class ExecutionEnvironment:
         """The process's environment: the template's variables, then Lambda's reserved ones."""
         function, account = self.function, self._account
         code_dir = str(function.code_dir)
+        image = self.image
         reserved = {
             "_HANDLER": function.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
@@ -108,11 +126,11 @@ class ExecutionEnvironment:
             "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
             "AWS_SESSION_TOKEN": credentials.session_token or "",
             "LAMBDA_TASK_ROOT": code_dir,
-            "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent),
-            "PYTHONPATH": code_dir,
+            "LAMBDA_RUNTIME_DIR": str(image.runtime_dir),
+            "PYTHONPATH": os.pathsep.join(str(entry) for entry in image.path),
             "PYTHONUNBUFFERED": "1",
             "PATH": os.pathsep.join(
-                [str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]
+                [str(image.python.parent), "/usr/local/bin", "/usr/bin", "/bin"]
             ),
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
@@ -127,10 +145,7 @@ class ExecutionEnvironment:
         address = await self._runtime.start()
         self._spawned_at = time.monotonic()
         self._process = await spawn(
-            sys.executable,
-            "-m",
-            "awslambdaric",
-            self.function.handler,
+            *self.image.command("-m", "awslambdaric", self.function.handler),
             cwd=self.function.code_dir,
             env=self.environment_variables(address, credentials),
             stdout=asyncio.subprocess.PIPE,
@@ -140,6 +155,7 @@ class ExecutionEnvironment:
         self._tasks = [
             asyncio.create_task(self._forward_output()),
             asyncio.create_task(self._watch_exit()),
+            asyncio.create_task(self._watch_memory()),
         ]
 
     async def invoke(self, payload: bytes, request_id: str) -> InvocationResult:
@@ -149,6 +165,17 @@ class ExecutionEnvironment:
         assert exited is not None, "start() first"
         first = self._invocations == 0
         self._invocations += 1
+        self._working.set()
+        try:
+            return await self._invoke(payload, request_id, first)
+        finally:
+            if not exited.done():
+                self._working.clear()
+
+    async def _invoke(self, payload: bytes, request_id: str, first: bool) -> InvocationResult:
+        runtime, exited = self._runtime, self._exited
+        assert runtime is not None
+        assert exited is not None
         failure = await self._wait_until_ready(request_id)
         if failure is not None:
             return failure
@@ -168,6 +195,10 @@ class ExecutionEnvironment:
         memory_mb: int | None = None
         waiting: set[asyncio.Future[Any]] = {invocation.result, exited}
         done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if invocation.result in done and self._peak_mb() > self.function.memory_mb:
+            # It finished between two looks at its memory, past its size: Lambda had killed it.
+            await self._kill_out_of_memory()
+            done = {exited}
         if invocation.result in done:
             result = invocation.result.result()
             status = ""
@@ -176,13 +207,15 @@ class ExecutionEnvironment:
             self._log(message)
             self._log("Runtime.ExitError")
             result = InvocationResult.error("Runtime.ExitError", message)
-            status = "\tStatus: error\tError Type: Runtime.ExitError"
+            error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
+            status = f"\tStatus: error\tError Type: {error_type}"
         else:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             message = f"{stamp} {request_id} Task timed out after {timeout:.2f} seconds"
             self._log(message)
             memory_mb = self._max_memory_mb()
-            await self.stop()
+            # Not reused; stopped by stop(), after what remains of the flush grace.
+            self._timed_out_at = time.monotonic()
             result = InvocationResult.error("Sandbox.Timedout", message)
             status = "\tStatus: timeout"
 
@@ -207,7 +240,15 @@ class ExecutionEnvironment:
         return result
 
     async def stop(self) -> None:
-        """End the process (TERM, then KILL) and the Runtime API."""
+        """End the process (TERM, then KILL) and the Runtime API.
+
+        A timed-out environment's process first gets the rest of its flush grace.
+        """
+        if self._timed_out_at is not None and self._exited is not None:
+            remaining = self._timed_out_at + FLUSH_GRACE_S - time.monotonic()
+            if remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._exited), remaining)
         if self._process is not None:
             await terminate(self._process)
         for task in self._tasks:
@@ -262,19 +303,57 @@ class ExecutionEnvironment:
             text = line.decode("utf-8", "replace").rstrip("\r\n")
             self._output.line(source, text, request_id=self._request_id)
 
+    async def _watch_memory(self) -> None:
+        """Kill the process, as Lambda does, once it uses more memory than the function has."""
+        exited = self._exited
+        assert exited is not None
+        runtime = self._runtime
+        assert runtime is not None
+        while not exited.done():
+            if self._resident_mb() > self.function.memory_mb:
+                await self._kill_out_of_memory()
+                return
+            if runtime.ready.is_set() and not self._working.is_set():
+                await self._working.wait()
+            else:
+                await asyncio.sleep(MEMORY_POLL_S)
+
+    async def _kill_out_of_memory(self) -> None:
+        process, exited = self._process, self._exited
+        assert process is not None
+        assert exited is not None
+        self._out_of_memory = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await asyncio.shield(exited)
+
     async def _watch_exit(self) -> None:
         process, exited = self._process, self._exited
         assert process is not None
         assert exited is not None
         code = await process.wait()
         exited.set_result(code)
+        self._working.set()
 
     def _function_arn(self) -> str:
         a = self._account
         return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:function:{self.function.name}"
 
     def _max_memory_mb(self) -> int:
-        """The process's peak resident memory (VmHWM), as Lambda's Max Memory Used."""
+        """Lambda's Max Memory Used: the process's peak, or all of it when it ran out."""
+        if self._out_of_memory:
+            return self.function.memory_mb
+        return self._peak_mb()
+
+    def _peak_mb(self) -> int:
+        """The process's peak resident memory (VmHWM)."""
+        return self._status_mb("VmHWM:")
+
+    def _resident_mb(self) -> int:
+        """The process's resident memory now (VmRSS)."""
+        return self._status_mb("VmRSS:")
+
+    def _status_mb(self, field: str) -> int:
         if self._process is None:
             return 0
         try:
@@ -282,7 +361,7 @@ class ExecutionEnvironment:
         except OSError:
             return 0
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return math.ceil(int(line.split()[1]) / 1024)
         return 0
 
@@ -299,7 +378,8 @@ def _xray_trace_header() -> str:
 def _exit_message(request_id: str, code: int) -> str:
     """Lambda's words for a runtime process that ended during an invocation."""
     if code < 0:
-        status = f"signal: {signal.Signals(-code).name.removeprefix('SIG').lower()}"
+        # The runtime's words for a signal are the C library's, lower case ("signal: killed").
+        status = f"signal: {(signal.strsignal(-code) or str(-code)).lower()}"
     else:
         status = f"exit status {code}"
     return f"RequestId: {request_id} Error: Runtime exited with error: {status}"

@@ -3,9 +3,11 @@
 An invocation takes a warm idle environment if there is one, or starts a new one (a cold
 start), up to the function's concurrency limit; beyond it, it waits for one to free up.
 An environment that crashed, timed out or failed its init is dropped, so the next invocation
-gets a fresh one; so is one whose role credentials are about to expire, as Lambda retires its
-environments before their credentials run out. When the function's code changes, every
-environment is recycled: idle ones at once, busy ones when their invocation ends.
+gets a fresh one (stopped in the background: a timed-out environment takes a moment to stop,
+see :data:`thinker_local.environment.FLUSH_GRACE_S`); so is one whose role credentials are about
+to expire, as Lambda retires its environments before their credentials run out. When the
+function's code changes, every environment is recycled: idle ones at once, busy ones when their
+invocation ends.
 """
 
 from __future__ import annotations
@@ -41,16 +43,18 @@ class FunctionPool:
         self._idle: list[ExecutionEnvironment] = []
         self._all: set[ExecutionEnvironment] = set()
         self._retired: set[ExecutionEnvironment] = set()
+        self._stopping: dict[ExecutionEnvironment, asyncio.Future[None]] = {}
         self._changed = asyncio.Condition()
         self._closed = False
 
     @property
     def size(self) -> int:
-        return len(self._all)
+        """How many environments serve, or may serve, invocations (not those being stopped)."""
+        return len(self._all) - len(self._stopping)
 
     @property
     def pids(self) -> set[int]:
-        return {env.pid for env in self._all if env.pid is not None}
+        return {env.pid for env in self._all if env.pid is not None and env not in self._stopping}
 
     async def invoke(self, payload: bytes, request_id: str | None = None) -> InvocationResult:
         """Run one invocation in an environment of this function."""
@@ -88,10 +92,12 @@ class FunctionPool:
         """Stop every environment, busy or not."""
         async with self._changed:
             self._closed = True
-            environments = list(self._all)
+            environments = [env for env in self._all if env not in self._stopping]
             self._idle = []
             self._changed.notify_all()
-        await asyncio.gather(*(self._discard(env) for env in environments))
+        await asyncio.gather(
+            *(self._discard(env) for env in environments), *self._stopping.values()
+        )
 
     async def _acquire(self) -> ExecutionEnvironment:
         # Idle environments whose role credentials are about to expire, stopped once unlocked.
@@ -135,7 +141,10 @@ class FunctionPool:
                 self._idle.append(environment)
             self._changed.notify()
         if not keep:
-            await self._discard(environment)
+            # The caller has its answer now; the environment stops without delaying it.
+            stopping = asyncio.ensure_future(self._discard(environment))
+            self._stopping[environment] = stopping
+            stopping.add_done_callback(lambda _: self._stopping.pop(environment, None))
 
     async def _discard(self, environment: ExecutionEnvironment) -> None:
         with contextlib.suppress(Exception):

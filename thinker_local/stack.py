@@ -1,12 +1,14 @@
 """The whole local stack, started and stopped as one: what ``make up`` runs.
 
 Start-up, in order: take the state directory's lock (one stack at a time), bind every port
-(a clear message if one is taken), start the Datadog agent and the APM views, moto with the
-template's tables, each function's role and the developer's user, with IAM then enforced
-(:mod:`thinker_local.iam`), the Lambda service (one warm environment per API function, with its
-role's credentials), the template's custom resources (the seed), then one gateway per API.
-Then it prints the URLs, recycles a function's environments when its code changes, and on
-Ctrl-C or SIGTERM stops everything it started, in reverse order.
+(a clear message if one is taken), build what changed in the functions' images (dependencies,
+layers, runtime: :mod:`thinker_local.build`; nothing when nothing changed), start the Datadog
+agent and the APM views, moto with the template's tables, each function's role and the
+developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda service (one
+warm environment per API function, with its role's credentials), the template's custom
+resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
+environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
+reverse order.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import IO, Any
 from aiohttp import web
 
 from .account import LOCAL_ACCOUNT
+from .build import FunctionImage, FunctionImages
 from .custom_resources import create_custom_resources, functions_used
 from .dynamodb import LocalDynamoDB
 from .environment import ExecutionEnvironment
@@ -75,6 +78,8 @@ class StackConfig:
 
     template_path: Path
     state_dir: Path
+    # Where the functions' dependencies, layers and runtime are built and kept, by content.
+    build_dir: Path = Path(".thinker/build")
     first_port: int = 5000
     other_ports: int = 8000
     api_ports: dict[str, int] = field(default_factory=dict)
@@ -142,6 +147,9 @@ class Stack:
         extra_servers = self._local_agent_apps(template) if config.apm else []
         extra_sockets = [(name, self._bind(port, name), app) for name, port, app in extra_servers]
         self._check_free(config.dynamodb_port, "DynamoDB")
+        images = await FunctionImages(
+            config.build_dir, template.path.parent, self.output
+        ).for_functions(template.functions)
 
         for name, sock, app in extra_sockets:
             await self._serve(app, sock)
@@ -150,7 +158,7 @@ class Stack:
         iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
         functions = LambdaService(
             template.functions,
-            self._environment_factory(iam),
+            self._environment_factory(iam, images),
             max_environments=config.max_environments,
         )
         self._cleanups.append(functions.close)
@@ -271,10 +279,16 @@ class Stack:
             for omitted in role.omitted:
                 self.output.info(f"{role.name}: left out {omitted}")
 
-    def _environment_factory(self, iam: LocalIam) -> Callable[[Function], ExecutionEnvironment]:
+    def _environment_factory(
+        self, iam: LocalIam, images: dict[str, FunctionImage]
+    ) -> Callable[[Function], ExecutionEnvironment]:
         def create(function: Function) -> ExecutionEnvironment:
             return ExecutionEnvironment(
-                function, account=LOCAL_ACCOUNT, output=self.output, credentials=iam
+                function,
+                account=LOCAL_ACCOUNT,
+                output=self.output,
+                credentials=iam,
+                image=images[function.logical_id],
             )
 
         return create

@@ -89,6 +89,16 @@ class Api:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One entry of a function's Layers: a layer of the template, or a published one by ARN."""
+
+    arn: str
+    # An ``AWS::Serverless::LayerVersion`` of the template: its ContentUri and BuildMethod.
+    content_dir: Path | None = None
+    build_method: str | None = None
+
+
+@dataclass(frozen=True)
 class Function:
     """An ``AWS::Serverless::Function``, with Globals merged and its environment resolved."""
 
@@ -104,6 +114,9 @@ class Function:
     architecture: str = DEFAULT_ARCHITECTURE
     # Environments kept warm from the start (samconfig's warm_containers = "EAGER").
     eager: bool = False
+    layers: tuple[Layer, ...] = ()
+    # Metadata.BuildMethod, as `sam build` reads it (e.g. "makefile"); None: the runtime's own.
+    build_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -387,7 +400,29 @@ class _Loader:
             eager=any(
                 route.function == logical_id for api in apis.values() for route in api.routes
             ),
+            layers=tuple(self._layer(logical_id, arn) for arn in setting("Layers", []) or []),
+            build_method=(self.resources[logical_id].get("Metadata") or {}).get("BuildMethod"),
         )
+
+    def _layer(self, function_id: str, arn: Any) -> Layer:
+        """A Layers entry: a LayerVersion of the template (by its local ARN), or a published one."""
+        if not isinstance(arn, str):
+            raise TemplateError(f"{function_id}: a layer must be an ARN or !Ref, not {arn}")
+        for logical_id, resource in self.resources.items():
+            if resource.get("Type") != "AWS::Serverless::LayerVersion":
+                continue
+            if self._physical_id(logical_id) != arn:
+                continue
+            properties = resource.get("Properties") or {}
+            content_uri = self._resolve(properties.get("ContentUri"))
+            if not isinstance(content_uri, str):
+                raise TemplateError(f"{logical_id}: ContentUri must be a local directory")
+            content_dir = (self.path.parent / content_uri).resolve()
+            if not content_dir.is_dir():
+                raise TemplateError(f"{logical_id}: ContentUri {content_uri} is not a directory")
+            metadata = resource.get("Metadata") or {}
+            return Layer(arn, content_dir, metadata.get("BuildMethod"))
+        return Layer(arn)
 
     def _environment(self, properties: Mapping[str, Any]) -> dict[str, str]:
         declared: dict[str, Any] = {
@@ -565,6 +600,9 @@ class _Loader:
             return str(self._resolve(properties.get("FunctionName", logical_id)))
         if kind == "AWS::Serverless::Api":
             return local_api_id(logical_id)
+        if kind == "AWS::Serverless::LayerVersion":
+            a = self.account
+            return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:layer:{logical_id}:1"
         return logical_id
 
     def _ref(self, name: str) -> Any:

@@ -16,8 +16,10 @@ import pytest
 from tests.local.conftest import FAULTS_TEMPLATE
 from tests.support.processes import free_port
 from thinker_local.account import LOCAL_ACCOUNT, Credentials
+from thinker_local.build import FunctionImages
 from thinker_local.dynamodb import LocalDynamoDB
 from thinker_local.environment import ExecutionEnvironment
+from thinker_local.harness.stack import BUILD_DIR, REPO
 from thinker_local.iam import RENEW_BEFORE, LocalIam, service_callers
 from thinker_local.output import Output
 from thinker_local.pool import FunctionPool
@@ -93,9 +95,15 @@ async def test_an_environment_with_expiring_credentials_is_replaced(template: Te
     source = Expiring()
     function = template.functions["PoolFunction"]
 
+    image = await FunctionImages(BUILD_DIR, REPO, Output(io.StringIO())).image(function)
+
     def create(function: Function) -> ExecutionEnvironment:
         return ExecutionEnvironment(
-            function, account=LOCAL_ACCOUNT, output=Output(io.StringIO()), credentials=source
+            function,
+            account=LOCAL_ACCOUNT,
+            output=Output(io.StringIO()),
+            credentials=source,
+            image=image,
         )
 
     pool = FunctionPool(function, create, max_environments=1)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
+from thinker_local.build import BuildError
 from thinker_local.stack import AlreadyRunning, Stack, StackConfig, StackError, stop_on_signals
 from thinker_local.template import TemplateError
 
@@ -20,6 +22,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument(
         "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
+    )
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
+        help="the functions' dependencies, layers and runtime, kept by content"
+        " ($THINKER_BUILD_DIR, or .thinker/build)",
     )
     parser.add_argument(
         "--port", type=int, default=5000, help="port of the template's first API (5000)"
@@ -68,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         config = StackConfig(
             template_path=args.template,
             state_dir=args.state_dir,
+            build_dir=args.build_dir.resolve(),
             first_port=args.port,
             other_ports=args.other_ports,
             api_ports=_pairs(args.api_port, "--api-port", int),
@@ -88,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     except AlreadyRunning as error:
         print(str(error), file=sys.stderr)
         return 1
-    except (StackError, TemplateError) as error:
+    except (StackError, TemplateError, BuildError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # the start-up failed: say why, once, without a traceback

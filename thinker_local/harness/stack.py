@@ -31,6 +31,8 @@ from .reports import Report, parse_reports
 REPO = Path(__file__).resolve().parents[2]
 # ``up``'s --state-dir unless told otherwise (relative to the checkout, where the stack runs).
 DEFAULT_STATE_DIR = ".thinker"
+# ``up``'s --build-dir when run from the checkout: every stack shares the functions' builds.
+BUILD_DIR = Path(os.environ.get("THINKER_BUILD_DIR", REPO / DEFAULT_STATE_DIR / "build"))
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 60.0
 
