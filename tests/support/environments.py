@@ -76,6 +76,9 @@ class FakeEnvironment:
         stopped = asyncio.ensure_future(self.stopped.wait())
         try:
             await asyncio.wait({handler, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            handler.cancel()  # whoever cancels the invocation ends the handler with it
+            raise
         finally:
             stopped.cancel()
             self.busy = False
