@@ -129,12 +129,34 @@ async def test_an_environment_that_died_while_idle_is_replaced(
 ) -> None:
     gates.open(b"1")
     await pool.invoke(b"1")
-    environments.made[0].crashed = True
+    dead = environments.made[0]
+    dead.crashed = True
     gates.open(b"2")
     await pool.invoke(b"2")
     assert len(environments.made) == 2
-    assert environments.made[1].request_ids  # the second invocation ran in the new one
+    assert environments.made[1].payloads == [b"2"]
     assert pool.size == 1
+    # What the dead one still holds (its Runtime API server, for a process) is released.
+    assert dead.stopped.is_set()
+
+
+async def test_environments_whose_credentials_expire_are_retired_idle_or_busy(
+    pool: FunctionPool, environments: FakeEnvironments, gates: Gates
+) -> None:
+    gates.open(b"1")
+    await pool.invoke(b"1")
+    expiring = environments.made[0]
+    expiring.credentials_expiring = True
+    busy_task = invoke(pool, b"2")
+    await until(lambda: len(environments.busy) == 1)
+    # The idle one with expiring credentials was not handed out, and it was stopped.
+    assert expiring.stopped.is_set()
+    busy = environments.busy[0]
+    busy.credentials_expiring = True  # they run out during the invocation
+    gates.open(b"2")
+    await within(busy_task)
+    await until(busy.stopped.is_set)
+    assert pool.size == 0
 
 
 async def test_an_environment_that_died_during_its_invocation_is_dropped() -> None:
