@@ -34,7 +34,7 @@ class HttpRequest:
     """An incoming HTTP request, as the gateway received it."""
 
     method: str
-    path: str  # decoded, without the query string
+    path: str  # as sent (percent-encoded, as API Gateway reports it), without the query
     query: str  # raw, as sent
     headers: Sequence[tuple[str, str]]  # in order, repeated names kept
     body: bytes

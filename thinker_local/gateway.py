@@ -156,7 +156,9 @@ class Gateway:
         return response
 
     async def _answer(self, request: web.Request, request_id: str) -> web.Response:
-        match = match_route(self.api.routes, request.method, request.path)
+        # API Gateway matches and reports the path as sent: "%2F" stays inside its segment.
+        path = request.raw_path.split("?", 1)[0]
+        match = match_route(self.api.routes, request.method, path)
         if match is None:
             return self._denied(missing_token(), request_id)
         body = await request.read()
@@ -166,7 +168,7 @@ class Gateway:
             try:
                 signed = verify(
                     method=request.method,
-                    raw_path=request.raw_path.split("?", 1)[0],
+                    raw_path=path,
                     query=request.query_string,
                     headers=headers,
                     body=body,
@@ -193,7 +195,7 @@ class Gateway:
         event = proxy_event(
             HttpRequest(
                 method=request.method,
-                path=request.path,
+                path=path,
                 query=request.query_string,
                 headers=headers,
                 body=body,

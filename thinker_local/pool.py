@@ -16,15 +16,39 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
-from .environment import ExecutionEnvironment
 from .runtime import InvocationResult
 from .template import Function
 
 # Lambda's default account concurrency is far higher; a laptop is not.
 DEFAULT_MAX_ENVIRONMENTS = 10
 
-EnvironmentFactory = Callable[[Function], ExecutionEnvironment]
+
+class Environment(Protocol):
+    """What the pool needs of an execution environment.
+
+    :class:`thinker_local.environment.ExecutionEnvironment` is the real one, a process; tests
+    give the pool stand-ins.
+    """
+
+    @property
+    def pid(self) -> int | None: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def credentials_expiring(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult: ...
+
+    async def stop(self) -> None: ...
+
+
+EnvironmentFactory = Callable[[Function], Environment]
 
 
 class FunctionPool:
@@ -40,10 +64,10 @@ class FunctionPool:
         self.function = function
         self._factory = factory
         self._max = max_environments
-        self._idle: list[ExecutionEnvironment] = []
-        self._all: set[ExecutionEnvironment] = set()
-        self._retired: set[ExecutionEnvironment] = set()
-        self._stopping: dict[ExecutionEnvironment, asyncio.Future[None]] = {}
+        self._idle: list[Environment] = []
+        self._all: set[Environment] = set()
+        self._retired: set[Environment] = set()
+        self._stopping: dict[Environment, asyncio.Future[None]] = {}
         self._changed = asyncio.Condition()
         self._closed = False
 
@@ -99,9 +123,9 @@ class FunctionPool:
             *(self._discard(env) for env in environments), *self._stopping.values()
         )
 
-    async def _acquire(self) -> ExecutionEnvironment:
+    async def _acquire(self) -> Environment:
         # Idle environments whose role credentials are about to expire, stopped once unlocked.
-        expiring: list[ExecutionEnvironment] = []
+        expiring: list[Environment] = []
         try:
             async with self._changed:
                 while True:
@@ -129,7 +153,7 @@ class FunctionPool:
             raise
         return environment
 
-    async def _release(self, environment: ExecutionEnvironment) -> None:
+    async def _release(self, environment: Environment) -> None:
         async with self._changed:
             keep = (
                 environment.alive
@@ -146,7 +170,7 @@ class FunctionPool:
             self._stopping[environment] = stopping
             stopping.add_done_callback(lambda _: self._stopping.pop(environment, None))
 
-    async def _discard(self, environment: ExecutionEnvironment) -> None:
+    async def _discard(self, environment: Environment) -> None:
         with contextlib.suppress(Exception):
             await environment.stop()
         async with self._changed:

@@ -75,12 +75,39 @@ def test_a_proxy_response_becomes_the_http_response() -> None:
     assert response.body == b"\x00\x01"
 
 
+def test_multi_value_headers_win_over_headers_of_any_casing() -> None:
+    response = http_response(
+        payload(
+            statusCode=204,
+            headers={"Set-Cookie": "lost=1", "X-Count": 3, "X-Ratio": 0.5},
+            multiValueHeaders={"set-cookie": ["a=1", "b=2"]},
+        )
+    )
+    assert response.status == 204
+    assert response.headers == [
+        ("X-Count", "3"),
+        ("X-Ratio", "0.5"),
+        ("set-cookie", "a=1"),
+        ("set-cookie", "b=2"),
+    ]
+    assert response.body == b""  # no body at all is an empty one
+
+
+def test_a_text_body_is_sent_as_utf8() -> None:
+    assert http_response(payload(statusCode=200, body="caf\u00e9")).body == "caf\u00e9".encode()
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
         (b"not json", "not JSON"),
         (b"[1]", "not a JSON object"),
         (payload(statusCode=200, extra=1), "unexpected keys"),
+        (payload(body="no status"), "statusCode must be an HTTP status"),
+        (payload(statusCode="OK"), "statusCode must be an HTTP status"),
+        (payload(statusCode=200.5), "statusCode must be an HTTP status"),
+        (payload(statusCode=600), "statusCode must be an HTTP status"),
+        (b"null", "not a JSON object"),
         (payload(statusCode=99), "statusCode must be an HTTP status"),
         (payload(statusCode=True), "statusCode must be an HTTP status"),
         (payload(statusCode=200, body=1), "body must be a string"),
