@@ -74,7 +74,7 @@ class FunctionPool:
     @property
     def size(self) -> int:
         """How many environments serve, or may serve, invocations (not those being stopped)."""
-        return len(self._all) - len(self._stopping)
+        return len(self._all - self._stopping.keys())
 
     @property
     def pids(self) -> set[int]:

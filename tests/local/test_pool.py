@@ -170,7 +170,7 @@ async def test_an_environment_that_died_during_its_invocation_is_dropped() -> No
         result = await pool.invoke(b"1")
         assert result.error_type == "Runtime.ExitError"
         assert pool.size == 0
-        assert environments.made[0].stopped.is_set()
+        await until(environments.made[0].stopped.is_set)
         await pool.invoke(b"2")
         assert len(environments.made) == 2
     finally:
