@@ -28,7 +28,11 @@ venv:
 lock:
 	scripts/lock
 
-.PHONY: test-sam-local
+.PHONY: sam-local test-sam-local
+## sam-local: sam build + sam local start-api in Docker, with DynamoDB (seeded), the agent and the APM (docs/sam-local.md)
+sam-local: venv
+	$(PYTHON) -m thinker_local sam $(ARGS)
+
 ## test-sam-local: opt-in; the real `sam build` + `sam local start-api` in Docker, traced (root; docs/sam-local.md)
 test-sam-local: venv
 	$(PYTHON) -m pytest -m sam_local tests/sam_local -o log_cli=true --log-cli-level=INFO

@@ -166,15 +166,7 @@ class Stack:
         warming = asyncio.ensure_future(functions.warm())
         try:
             await self._start_account(template, iam)
-            if template.custom_resources:
-                for reason in await create_custom_resources(
-                    template, functions.invoke, LOCAL_ACCOUNT
-                ):
-                    self.output.info(f"custom resource {reason}")
-                # Functions that only back custom resources are done: free their environments.
-                for logical_id in functions_used(template.custom_resources):
-                    if not template.functions[logical_id].eager:
-                        await functions.pools[logical_id].close()
+            await run_custom_resources(template, functions, self.output)
         finally:
             await warming
 
@@ -198,23 +190,13 @@ class Stack:
             except Exception as error:  # keep stopping the rest
                 self.output.info(f"while stopping: {type(error).__name__}: {error}")
         if self._lock is not None:
-            with contextlib.suppress(OSError):
-                (self.config.state_dir / INFO_FILE).unlink()
-            self._lock.close()
+            release_lock(self.config.state_dir, self._lock)
             self._lock = None
 
     # -- start-up steps --------------------------------------------------------------------
 
     def _take_lock(self) -> None:
-        state = self.config.state_dir
-        state.mkdir(parents=True, exist_ok=True)
-        lock = (state / LOCK_FILE).open("a+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise AlreadyRunning(_already_running_message(state)) from None
-        self._lock = lock
+        self._lock = take_lock(self.config.state_dir)
 
     def _bind(self, port: int, what: str) -> Any:
         try:
@@ -238,27 +220,10 @@ class Stack:
         self._cleanups.append(runner.cleanup)
 
     def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
-        """The Datadog agent and the APM views, when this checkout has them.
-
-        The store also keeps every REPORT line the functions write (the serverless view).
-        """
-        try:
-            from .agent import create_agent_app
-            from .invocation_log import ReportRecorder, functions_of
-            from .store import TraceStore
-        except ImportError:
-            self.output.info("no local Datadog agent in this checkout: traces are not stored")
-            return []
-        store = TraceStore(self.config.state_dir / TRACES_FILE)
-        self.output.subscribe(ReportRecorder(store, functions_of(template)).listener)
-        apps = [(AGENT_SERVER, self.config.agent_port, create_agent_app(store))]
-        try:
-            from .apm import create_apm_app
-        except ImportError:
-            self.output.info("no APM views in this checkout")
-        else:
-            apps.append((APM_SERVER, self.config.apm_port, create_apm_app(store)))
-        return apps
+        config = self.config
+        return local_agent_apps(
+            template, config.state_dir, self.output, config.agent_port, config.apm_port
+        )
 
     async def _start_account(self, template: Template, iam: LocalIam) -> None:
         """moto: the tables, then the roles and users, then IAM enforced on every request."""
@@ -269,29 +234,12 @@ class Stack:
             service_callers=service_callers(LOCAL_ACCOUNT),
         )
         self._cleanups.append(dynamodb.stop)
-        await dynamodb.start()
-        await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
-        await iam.set_up(template)
-        iam.write_profile(self.config.state_dir / CREDENTIALS_FILE)
-        names = ", ".join(table.name for table in template.tables.values()) or "none"
-        self.output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
-        for role in template.roles.values():
-            for omitted in role.omitted:
-                self.output.info(f"{role.name}: left out {omitted}")
+        await start_account(template, dynamodb, iam, self.config.state_dir, self.output)
 
     def _environment_factory(
         self, iam: LocalIam, images: dict[str, FunctionImage]
     ) -> Callable[[Function], ExecutionEnvironment]:
-        def create(function: Function) -> ExecutionEnvironment:
-            return ExecutionEnvironment(
-                function,
-                account=LOCAL_ACCOUNT,
-                output=self.output,
-                credentials=iam,
-                image=images[function.logical_id],
-            )
-
-        return create
+        return environment_factory(iam, images, self.output)
 
     async def _watch(self, template: Template, functions: LambdaService) -> None:
         """Recycle a function's environments when a file under its CodeUri changes."""
@@ -315,31 +263,15 @@ class Stack:
     def _write_info(
         self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str
     ) -> None:
-        """``up.json``, written once everything serves: what runs where, for people and tools.
-
-        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
-        each API's logical id to its URL, ``servers`` each extra server's name to its URL,
-        ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
-        account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
-        renamed, so a reader never sees half of it.
-        """
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
-        info = {
-            "ready": True,
-            "pid": os.getpid(),
-            "state_dir": str(self.config.state_dir.resolve()),
-            "template": str(template.path),
-            "apis": {api.logical_id: api.url for api in template.apis.values()},
-            "servers": servers,
-            "agent": servers.get(AGENT_SERVER),
-            "apm": servers.get(APM_SERVER),
-            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/",
-            "trace_agent": trace_agent,
-        }
-        path = self.config.state_dir / INFO_FILE
-        partial = path.with_suffix(".json.partial")
-        partial.write_text(json.dumps(info, indent=2) + "\n")
-        partial.replace(path)
+        write_info(
+            self.config.state_dir,
+            template,
+            apis={api.logical_id: api.url for api in template.apis.values()},
+            servers=servers,
+            dynamodb=f"http://{HOST}:{self.config.dynamodb_port}/",
+            trace_agent=trace_agent,
+        )
 
     def _banner(
         self, template: Template, trace_agent_url: str, extra: list[tuple[str, int]]
@@ -354,12 +286,10 @@ class Stack:
         for name, port in extra:
             say(f"  {name:<18} http://{HOST}:{port}/")
         say(f"  traces go to       {trace_agent_url}")
-        for output in template.outputs:
-            example = _EXAMPLE_CURL.search(output.description)
-            if example and output.value.startswith(f"http://{HOST}:"):
-                local = output.value.removeprefix(f"http://{HOST}:")
+        for url, path in example_requests(template):
+            if url.startswith(f"http://{HOST}:"):
                 say("Try:")
-                say(f"  curl 'localhost:{local}{example.group(1)}'")
+                say(f"  curl 'localhost:{url.removeprefix(f'http://{HOST}:')}{path}'")
         signed = [
             api.url.rstrip("/") + route.path
             for api in template.apis.values()
@@ -374,6 +304,143 @@ class Stack:
             )
             say(f"  python -m thinker_local call '{signed[0]}'")
         say("Ctrl-C stops everything.")
+
+
+# -- the pieces ``up`` and ``sam`` (thinker_local.sam) share ----------------------------------
+
+
+def take_lock(state: Path) -> IO[str]:
+    """The state directory's lock (one stack at a time), held while the file stays open."""
+    state.mkdir(parents=True, exist_ok=True)
+    lock = (state / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise AlreadyRunning(_already_running_message(state)) from None
+    return lock
+
+
+def local_agent_apps(
+    template: Template, state_dir: Path, output: Output, agent_port: int, apm_port: int
+) -> list[tuple[str, int, web.Application]]:
+    """The Datadog agent and the APM views, when this checkout has them.
+
+    The store also keeps every REPORT line the functions write (the serverless view).
+    """
+    try:
+        from .agent import create_agent_app
+        from .invocation_log import ReportRecorder, functions_of
+        from .store import TraceStore
+    except ImportError:
+        output.info("no local Datadog agent in this checkout: traces are not stored")
+        return []
+    store = TraceStore(state_dir / TRACES_FILE)
+    output.subscribe(ReportRecorder(store, functions_of(template)).listener)
+    apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
+    try:
+        from .apm import create_apm_app
+    except ImportError:
+        output.info("no APM views in this checkout")
+    else:
+        apps.append((APM_SERVER, apm_port, create_apm_app(store)))
+    return apps
+
+
+async def start_account(
+    template: Template, dynamodb: LocalDynamoDB, iam: LocalIam, state_dir: Path, output: Output
+) -> None:
+    """moto: the tables, then the roles and users, then IAM enforced on every request."""
+    await dynamodb.start()
+    await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
+    await iam.set_up(template)
+    iam.write_profile(state_dir / CREDENTIALS_FILE)
+    names = ", ".join(table.name for table in template.tables.values()) or "none"
+    output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
+    for role in template.roles.values():
+        for omitted in role.omitted:
+            output.info(f"{role.name}: left out {omitted}")
+
+
+async def run_custom_resources(
+    template: Template, functions: LambdaService, output: Output
+) -> None:
+    """Create the template's custom resources, then free the environments only they used."""
+    if not template.custom_resources:
+        return
+    for reason in await create_custom_resources(template, functions.invoke, LOCAL_ACCOUNT):
+        output.info(f"custom resource {reason}")
+    for logical_id in functions_used(template.custom_resources):
+        if not template.functions[logical_id].eager:
+            await functions.pools[logical_id].close()
+
+
+def environment_factory(
+    iam: LocalIam, images: dict[str, FunctionImage], output: Output
+) -> Callable[[Function], ExecutionEnvironment]:
+    """Execution environments for the functions, each with its role's credentials."""
+
+    def create(function: Function) -> ExecutionEnvironment:
+        return ExecutionEnvironment(
+            function,
+            account=LOCAL_ACCOUNT,
+            output=output,
+            credentials=iam,
+            image=images[function.logical_id],
+        )
+
+    return create
+
+
+def write_info(
+    state_dir: Path,
+    template: Template,
+    *,
+    apis: dict[str, str],
+    servers: dict[str, str],
+    dynamodb: str,
+    trace_agent: str,
+) -> None:
+    """``up.json``, written once everything serves: what runs where, for people and tools.
+
+    Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
+    each API's logical id to its URL, ``servers`` each extra server's name to its URL,
+    ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
+    account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
+    renamed, so a reader never sees half of it.
+    """
+    info = {
+        "ready": True,
+        "pid": os.getpid(),
+        "state_dir": str(state_dir.resolve()),
+        "template": str(template.path),
+        "apis": apis,
+        "servers": servers,
+        "agent": servers.get(AGENT_SERVER),
+        "apm": servers.get(APM_SERVER),
+        "dynamodb": dynamodb,
+        "trace_agent": trace_agent,
+    }
+    path = state_dir / INFO_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(info, indent=2) + "\n")
+    partial.replace(path)
+
+
+def example_requests(template: Template) -> list[tuple[str, str]]:
+    """The requests the template's outputs suggest (``curl '<url>think/?…'``): (URL, path)."""
+    found = []
+    for output in template.outputs:
+        if example := _EXAMPLE_CURL.search(output.description):
+            found.append((output.value, example.group(1)))
+    return found
+
+
+def release_lock(state_dir: Path, lock: IO[str]) -> None:
+    """Remove ``up.json`` and let go of the lock."""
+    with contextlib.suppress(OSError):
+        (state_dir / INFO_FILE).unlink()
+    lock.close()
 
 
 def _already_running_message(state: Path) -> str:

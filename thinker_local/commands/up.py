@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             apm_port=args.apm_port,
             apm=args.apm,
             trace_agent_url=args.trace_agent_url,
-            parameter_overrides=_pairs(args.parameter_overrides, "--parameter-overrides", str),
+            parameter_overrides=parameter_pairs(args.parameter_overrides, "--parameter-overrides"),
             reload=args.reload,
             max_environments=args.max_environments,
         )
@@ -110,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(config: StackConfig) -> None:
     async with stop_on_signals() as stop:
         await Stack(config).run(stop)
+
+
+def parameter_pairs(items: list[str], option: str) -> dict[str, str]:
+    """``KEY=VALUE`` items as a dict (ValueError for one without ``=``)."""
+    return _pairs(items, option, str)
 
 
 def _pairs[T](items: list[str], option: str, convert: type[T]) -> dict[str, T]:

@@ -1,0 +1,146 @@
+"""``sam build`` and ``sam local start-api`` as child processes, every line through the output.
+
+SAM CLI writes its functions' output from one thread per container into one stream, so lines of
+two functions can interleave, and nothing says which function wrote which. ``start-api`` is
+therefore given ``--log-file`` (its own copy of the functions' output, kept in the state
+directory), and each container it starts (it logs ``SAM_CONTAINER_ID: <id>``) is followed with
+``docker logs --follow``: each line goes to :class:`~thinker_local.output.Output` under the
+function's logical id (SAM CLI's label ``sam.cli.function.name``), as ``make up`` prints them,
+so REPORT lines reach the trace store by function. SAM CLI's own lines go under ``sam``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..output import Output
+from ..process import spawn, terminate
+from .engine import docker, lambda_containers, remove_containers
+
+# Lines can be long (a stack trace's JSON); asyncio's default limit is 64 KiB.
+LINE_LIMIT = 1 << 20
+SAM_SOURCE = "sam"
+_CONTAINER_ID = re.compile(r"SAM_CONTAINER_ID: ([0-9a-f]{12,64})")
+_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+FUNCTION_LABEL = "sam.cli.function.name"
+
+
+class SamError(RuntimeError):
+    """``sam`` failed or did not serve in time; the message says which and where to look."""
+
+
+async def _pipe(stream: asyncio.StreamReader | None, source: str, output: Output) -> None:
+    """Each line of ``stream`` to the output under ``source``, until it ends."""
+    if stream is None:
+        return
+    while True:
+        try:
+            raw = await stream.readline()
+        except ValueError:  # a line past the limit: take what is there
+            raw = await stream.read(LINE_LIMIT)
+        if not raw:
+            return
+        output.line(source, _ESCAPES.sub("", raw.decode(errors="replace").rstrip("\r\n")))
+
+
+async def sam_build(sam: str, repo: Path, env: Mapping[str, str], output: Output) -> None:
+    """``sam build`` with the project's samconfig.toml (``cached = true``: quick when unchanged)."""
+    process = await spawn(
+        sam, "build", cwd=repo, env=dict(env), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
+    )  # fmt: skip
+    try:
+        await _pipe(process.stdout, "sam build", output)
+        code = await process.wait()
+    finally:
+        await terminate(process)
+    if code != 0:
+        raise SamError(f"`sam build` exited with {code} (its output is above)")
+
+
+class StartApi:
+    """``sam local start-api``: started, followed, and stopped with every container it made."""
+
+    def __init__(
+        self, args: Sequence[str], *, repo: Path, env: Mapping[str, str], output: Output
+    ) -> None:
+        self.args = list(args)
+        self.repo = repo
+        self.env = dict(env)
+        self.output = output
+        self.process: asyncio.subprocess.Process | None = None
+        self.containers: dict[str, str] = {}  # container id -> function logical id
+        self._before: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._followers: list[asyncio.subprocess.Process] = []
+
+    async def start(self, host: str, port: int, timeout: float) -> None:
+        """Start it, and return once it accepts connections on ``host:port``."""
+        self._before = await asyncio.to_thread(lambda_containers)
+        self.process = await spawn(
+            *self.args, cwd=self.repo, env=self.env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
+        )  # fmt: skip
+        self._tasks.append(asyncio.ensure_future(self._read_own_output()))
+        deadline = time.monotonic() + timeout
+        while not await asyncio.to_thread(_accepts, host, port):
+            if self.process.returncode is not None:
+                raise SamError(f"`sam local start-api` exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise SamError(f"`sam local start-api` did not serve {host}:{port} in {timeout} s")
+            await asyncio.sleep(0.2)
+
+    @property
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+    async def _read_own_output(self) -> None:
+        assert self.process is not None
+        assert self.process.stdout is not None
+        stream = self.process.stdout
+        while raw := await stream.readline():
+            text = _ESCAPES.sub("", raw.decode(errors="replace").rstrip("\r\n"))
+            self.output.line(SAM_SOURCE, text)
+            if found := _CONTAINER_ID.search(text):
+                self._tasks.append(asyncio.ensure_future(self._follow(found.group(1))))
+        await self.process.wait()
+
+    async def _follow(self, container_id: str) -> None:
+        """The container's output, line by line, under its function's logical id."""
+        label = f'{{{{ index .Config.Labels "{FUNCTION_LABEL}" }}}}'
+        inspected = await asyncio.to_thread(docker, "inspect", "--format", label, container_id)
+        function = inspected.stdout.strip() or container_id[:12]
+        self.containers[container_id] = function
+        follower = await spawn(
+            "docker", "logs", "--follow", container_id, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
+        )  # fmt: skip
+        self._followers.append(follower)
+        await _pipe(follower.stdout, function, self.output)
+        await follower.wait()
+
+    async def stop(self) -> set[str]:
+        """Stop sam, then remove every container it made; the ids that could not be removed."""
+        if self.process is not None:
+            await terminate(self.process)
+        made = set(self.containers) | (await asyncio.to_thread(lambda_containers) - self._before)
+        left = await asyncio.to_thread(remove_containers, made)
+        for follower in self._followers:
+            await terminate(follower)
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        return left
+
+
+def _accepts(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
+        return True
+    return False
