@@ -22,31 +22,15 @@ from pathlib import Path
 from ..output import Output
 from ..process import spawn, terminate
 from .engine import docker, lambda_containers, remove_containers
+from .lines import LINE_LIMIT, clean, pipe_lines
 
-# Lines can be long (a stack trace's JSON); asyncio's default limit is 64 KiB.
-LINE_LIMIT = 1 << 20
 SAM_SOURCE = "sam"
 _CONTAINER_ID = re.compile(r"SAM_CONTAINER_ID: ([0-9a-f]{12,64})")
-_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 FUNCTION_LABEL = "sam.cli.function.name"
 
 
 class SamError(RuntimeError):
     """``sam`` failed or did not serve in time; the message says which and where to look."""
-
-
-async def _pipe(stream: asyncio.StreamReader | None, source: str, output: Output) -> None:
-    """Each line of ``stream`` to the output under ``source``, until it ends."""
-    if stream is None:
-        return
-    while True:
-        try:
-            raw = await stream.readline()
-        except ValueError:  # a line past the limit: take what is there
-            raw = await stream.read(LINE_LIMIT)
-        if not raw:
-            return
-        output.line(source, _ESCAPES.sub("", raw.decode(errors="replace").rstrip("\r\n")))
 
 
 async def sam_build(sam: str, repo: Path, env: Mapping[str, str], output: Output) -> None:
@@ -56,7 +40,7 @@ async def sam_build(sam: str, repo: Path, env: Mapping[str, str], output: Output
         stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
     )  # fmt: skip
     try:
-        await _pipe(process.stdout, "sam build", output)
+        await pipe_lines(process.stdout, "sam build", output)
         code = await process.wait()
     finally:
         await terminate(process)
@@ -105,7 +89,7 @@ class StartApi:
         assert self.process.stdout is not None
         stream = self.process.stdout
         while raw := await stream.readline():
-            text = _ESCAPES.sub("", raw.decode(errors="replace").rstrip("\r\n"))
+            text = clean(raw)
             self.output.line(SAM_SOURCE, text)
             if found := _CONTAINER_ID.search(text):
                 self._tasks.append(asyncio.ensure_future(self._follow(found.group(1))))
@@ -122,7 +106,7 @@ class StartApi:
             stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
         )  # fmt: skip
         self._followers.append(follower)
-        await _pipe(follower.stdout, function, self.output)
+        await pipe_lines(follower.stdout, function, self.output)
         await follower.wait()
 
     async def stop(self) -> set[str]:

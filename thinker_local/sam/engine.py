@@ -19,6 +19,7 @@ import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,8 +71,14 @@ class DockerEngine:
         self.log = log
         self.say = say
         self.process: subprocess.Popen[bytes] | None = None
+        # start() runs in a thread that a Ctrl-C cannot cancel: stop() waits for it to finish.
+        self._starting = threading.Lock()
 
     def start(self, timeout: float = ENGINE_TIMEOUT_S) -> None:
+        with self._starting:
+            self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
         if shutil.which("docker") is None:
             raise EngineError(f"no `docker` command. {HOW_TO_GET_ONE}")
         if engine_answers():
@@ -101,7 +108,8 @@ class DockerEngine:
 
     def stop(self) -> None:
         """Stop dockerd if it was started here (SIGTERM, then SIGKILL); else leave the engine."""
-        process, self.process = self.process, None
+        with self._starting:
+            process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..output import Output
+from ..process import spawn, terminate
 from .engine import docker
+from .lines import pipe_lines
 
 REPOSITORY = "public.ecr.aws/lambda/python"
 IMAGE = f"{REPOSITORY}:3.12-x86_64"
@@ -72,17 +74,15 @@ async def base_image(repo: Path, python: str, output: Output) -> BaseImage:
             f" `docker pull {REPOSITORY}:3.12` (with internet), or install debootstrap"
             " (`apt-get install debootstrap`)"
         )
-    process = await asyncio.create_subprocess_exec(
-        str(repo / BUILD_SCRIPT),
-        cwd=repo,
-        env={**os.environ, "PYTHON": python},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    async for raw in process.stdout:
-        output.line("build-image", raw.decode(errors="replace").rstrip())
-    if await process.wait() != 0:
+    process = await spawn(
+        str(repo / BUILD_SCRIPT), cwd=repo, env={**os.environ, "PYTHON": python},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        await pipe_lines(process.stdout, "build-image", output)
+        code = await process.wait()
+    finally:
+        await terminate(process)
+    if code != 0:
         raise ImageError(f"{BUILD_SCRIPT} failed (its output is above)")
     return BaseImage(IMAGE, stand_in=True)
