@@ -18,13 +18,29 @@ Span = dict[str, Any]
 ENTRY_SERVICE = "thinker-api-gateway"
 
 
-def entering_trace_ids(apm: str) -> set[str]:
-    """The ids of the recent traces that entered thinker-api's gateway."""
+def _listed(apm: str) -> set[str]:
     listing = requests.get(
         f"{apm}/api/traces", params={"service": ENTRY_SERVICE, "limit": 50}, timeout=10
     )
     listing.raise_for_status()
     return {str(trace["trace_id"]) for trace in listing.json()["traces"]}
+
+
+def entering_trace_ids(apm: str, settle: float = 2.0, timeout: float = 30.0) -> set[str]:
+    """The ids of the recent traces that entered thinker-api's gateway, once no more arrive.
+
+    The functions send their spans a moment after they answer: an earlier request's trace may
+    still be on its way, so the list is taken once it stays the same for ``settle`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    listed = _listed(apm)
+    while time.monotonic() < deadline:
+        time.sleep(settle)
+        again = _listed(apm)
+        if again == listed:
+            break
+        listed = again
+    return listed
 
 
 def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span]:
@@ -34,7 +50,7 @@ def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        new = entering_trace_ids(apm) - known
+        new = _listed(apm) - known
         if new:
             assert len(new) == 1, new
             (trace_id,) = new
