@@ -7,8 +7,9 @@ PYTHON := .venv/bin/python
 up: venv
 	$(PYTHON) -m thinker_local up
 
-## test: run the test suite
+## test: run the test suite (first obtaining what it needs from the system: scripts/test-prerequisites)
 test: venv
+	@scripts/test-prerequisites
 	$(PYTHON) -m pytest
 
 ## lint: ruff and mypy
@@ -33,8 +34,9 @@ lock:
 sam-local: venv
 	$(PYTHON) -m thinker_local sam $(ARGS)
 
-## test-sam-local: opt-in; the real `sam build` + `sam local start-api` in Docker, traced (root; docs/sam-local.md)
+## test-sam-local: only the proof of `make sam-local`: the real `sam build` + `sam local start-api` in Docker (docs/sam-local.md)
 test-sam-local: venv
+	@scripts/test-prerequisites sam-local
 	$(PYTHON) -m pytest -m sam_local tests/sam_local -o log_cli=true --log-cli-level=INFO
 
 .PHONY: load-test security
