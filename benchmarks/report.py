@@ -6,6 +6,7 @@ copied in unchanged: it is written by people, the tables by the run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,12 +75,7 @@ def markdown(results: Results, svg_name: str) -> str:
     lines += _subjects_section(results)
     lines += _throughput_section(results)
     lines += _artifacts_section(results)
-    lines += [
-        "## 7. `sam local start-api`",
-        "",
-        f"Not measured: {results.sam_local or 'skipped'}.",
-        "",
-    ]
+    lines += _side_by_side_section(results)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -323,6 +319,81 @@ def _artifacts_section(results: Results) -> list[str]:
     return lines + _table(("Function", "unzipped", "zipped"), rows)
 
 
-def write_markdown(results: Results, path: Path, svg_name: str) -> None:
+def _side_by_side_section(results: Results) -> list[str]:
+    lines = [
+        "## 7. `make up` and `sam local start-api` side by side",
+        "",
+        "The seed request, delays 0, tracing on, through each stack as its command starts it:"
+        " `python -m thinker_local up` (`make up`: the functions in processes) and `python -m"
+        " thinker_local sam` (`make sam-local`: `sam local start-api` with samconfig.toml's"
+        " warm containers, the functions in Docker, the same DynamoDB, agent and APM around"
+        " them). One after the other, never both at once; each was started once before,"
+        " unmeasured, so what it builds on first use (images, `sam build`, dependencies) was"
+        " built, and the Docker engine was already running. *From the command to the first"
+        " answer*: until it says it is ready, plus the first request. Then the seed request one"
+        " at a time, then N concurrent clients after a warm-up (the harness's load loop).",
+        "",
+    ]
+    if results.side_by_side_run:
+        lines += [f"Run {results.side_by_side_run} (load average 1 / 5 / 15 min).", ""]
+    if results.side_by_side_note:
+        return [*lines, f"`sam local start-api` not measured: {results.side_by_side_note}", ""]
+    figures = {f.name: f for f in results.side_by_side}
+    up, sam = figures.get("make up"), figures.get("sam local start-api")
+    if up is None or sam is None or up.seed is None or sam.seed is None:
+        return [*lines, "Not measured in this run.", ""]
+
+    def row(what: str, a: float, b: float, unit: str) -> tuple[str, ...]:
+        return (what, f"{_ms(a)} {unit}", f"{_ms(b)} {unit}", _times(ratio(b, a)))
+
+    rows = [
+        row("From the command to the first answer", up.start_s, sam.start_s, "s"),
+        row("The first request after start", up.first_ms, sam.first_ms, "ms"),
+        row("Seed request p50", up.seed.p50, sam.seed.p50, "ms"),
+        row("Seed request p95", up.seed.p95, sam.seed.p95, "ms"),
+    ]
+    for a, b in zip(up.throughput, sam.throughput, strict=True):
+        rows.append(
+            row(f"Throughput at concurrency {a.concurrency}", a.requests_per_s,
+                b.requests_per_s, "requests/s")
+        )  # fmt: skip
+        rows.append(row(f"p95 at concurrency {a.concurrency}", a.latency.p95, b.latency.p95, "ms"))
+    errors = sum(t.errors for t in (*up.throughput, *sam.throughput))
+    lines += _table(("", "make up", "sam local start-api", "sam / make up"), rows)
+    return [
+        *lines,
+        f"Seed requests: {up.seed.count} and {sam.seed.count}, one at a time; throughput:"
+        f" {up.throughput[0].requests} requests at each concurrency; errors: {errors}.",
+        "",
+    ]
+
+
+def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
+    """``existing`` with its numbered sections ``numbers`` (``## N. ...``) taken from ``fresh``."""
+
+    def sections(text: str) -> dict[int, str]:
+        found = {}
+        for match in _SECTION.finditer(text):
+            found[int(match.group(1))] = match.group(0)
+        return found
+
+    new = sections(fresh)
+    merged = existing
+    for number, block in sections(existing).items():
+        if number in numbers and number in new:
+            merged = merged.replace(block, new[number])
+    return merged
+
+
+_SECTION = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def write_markdown(
+    results: Results, path: Path, svg_name: str, only: set[int] | None = None
+) -> None:
+    """The report; with ``only``, just those sections replaced in the report already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown(results, svg_name))
+    text = markdown(results, svg_name)
+    if only and path.exists():
+        text = merge_sections(path.read_text(), text, only)
+    path.write_text(text)
