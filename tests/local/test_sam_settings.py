@@ -1,0 +1,42 @@
+"""What `make sam-local` hands `sam local start-api` (no Docker needed to check these)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support.processes import REPO
+from thinker_local.sam.engine import interface_address
+from thinker_local.sam.runner import sam_env_vars
+from thinker_local.template import LocalSettings, load_template
+
+TEMPLATE = REPO / "template.yaml"
+
+
+def test_env_vars_point_the_containers_at_this_runs_ports_and_the_seeded_table() -> None:
+    template = load_template(TEMPLATE, LocalSettings(parameter_overrides={"Mode": "local"}))
+    base = json.loads((REPO / "env.json").read_text())
+
+    variables = sam_env_vars(base, template, port=5100, dynamodb_port=5105, agent_port=8226)
+
+    assert variables["Parameters"] == {
+        "DD_TRACE_AGENT_URL": "http://host.docker.internal:8226",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://host.docker.internal:5105",
+        "THINKER_MICROSERVICE_URL": "http://host.docker.internal:5100/",
+    }
+    # A function's own section wins over Parameters in sam: it must carry the ports too.
+    microservice = variables["MicroserviceFunction"]
+    assert microservice["AWS_ENDPOINT_URL_DYNAMODB"] == "http://host.docker.internal:5105"
+    assert microservice["THOUGHTS_TABLE"] == template.tables["ThoughtsTable"].name
+    assert base["Parameters"]["DD_TRACE_AGENT_URL"] == "http://host.docker.internal:8126"
+
+
+def test_env_json_names_the_table_the_seed_fills() -> None:
+    template = load_template(TEMPLATE)
+    env = json.loads((REPO / "env.json").read_text())
+
+    assert env["MicroserviceFunction"]["THOUGHTS_TABLE"] == template.tables["ThoughtsTable"].name
+
+
+def test_an_interfaces_address_is_read_from_the_kernel() -> None:
+    assert interface_address("lo") == "127.0.0.1"
+    assert interface_address("no-such-if0") is None
