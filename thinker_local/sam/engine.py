@@ -133,6 +133,15 @@ def docker_engine(log: Path, say: Callable[[str], None] = print) -> Iterator[Doc
         engine.stop()
 
 
+def host_address(timeout: float = BRIDGE_TIMEOUT_S) -> str:
+    """Where the containers reach this host: Docker Desktop's ``host.docker.internal`` leads to
+    the host's loopback; Docker Engine's (Linux) to the host's address on the bridge."""
+    result = docker("info", "--format", "{{.OperatingSystem}}")
+    if "Docker Desktop" in result.stdout:
+        return "127.0.0.1"
+    return bridge_address(timeout)
+
+
 def bridge_address(timeout: float = BRIDGE_TIMEOUT_S) -> str:
     """The host's address on Docker's default bridge: what ``host-gateway`` resolves to.
 

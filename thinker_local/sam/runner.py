@@ -48,7 +48,7 @@ from ..stack import (
 )
 from ..template import LocalSettings, Template, load_template
 from .cli import SamError, StartApi, sam_build
-from .engine import DockerEngine, bridge_address
+from .engine import DockerEngine, host_address
 from .image import base_image
 
 # What template.yaml's local mode names on the host (host.docker.internal:<port>), env.json too.
@@ -119,8 +119,8 @@ class SamLocal:
         engine = DockerEngine(config.state_dir / "logs" / "dockerd.log", say)
         self._cleanups.append(lambda: asyncio.to_thread(engine.stop))
         await asyncio.to_thread(engine.start)
-        host = config.host if config.host else await asyncio.to_thread(bridge_address)
-        say(f"Docker engine answers; its bridge, where the containers reach this host: {host}")
+        host = config.host if config.host else await asyncio.to_thread(host_address)
+        say(f"Docker engine answers; the containers reach this host at {host}")
 
         template = load_template(
             config.template_path,
