@@ -36,11 +36,11 @@ from thinker_local.stats import Summary, paired_sums
 
 from . import artifacts, coldstart, handlers, lambda_env, sam_local
 from .agent import local_agent
-from .http_load import load
+from .http_load import load, throughput
 from .plot import write_svg
 from .progress import Progress
 from .report import write_markdown
-from .results import Results, Throughput
+from .results import Results
 
 DOCS = lambda_env.REPO / "docs"
 CONCURRENCY = (1, 4, 8, 16)
@@ -182,25 +182,16 @@ class Bench:
             results.seed["local stack, tracing on"] = await self._seed(stack, "traced")
             for concurrency in CONCURRENCY:
                 label = f"concurrency {concurrency}"
-                measured = await load(
+                measured = await throughput(
                     _url(stack),
                     requests=counts.throughput_requests,
                     concurrency=concurrency,
-                    # Enough to start the environments this concurrency needs before measuring.
-                    warmup=max(counts.warmup, 5 * concurrency),
+                    warmup=counts.warmup,
                     on_progress=functools.partial(self.progress.count, label),
                 )
-                results.throughput.append(
-                    Throughput(
-                        concurrency=concurrency,
-                        requests=measured.requests,
-                        errors=measured.errors,
-                        requests_per_s=measured.throughput,
-                        latency=Summary.of(measured.latencies_ms),
-                    )
-                )
+                results.throughput.append(measured)
                 self.progress.note(
-                    f"{label}: {measured.throughput:.0f} requests/s, {measured.errors} errors"
+                    f"{label}: {measured.requests_per_s:.0f} requests/s, {measured.errors} errors"
                 )
 
     async def stack_untraced(self) -> None:

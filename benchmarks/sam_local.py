@@ -22,7 +22,7 @@ from thinker_local.harness.stack import StackProcess, local_sam_stack, local_sta
 from thinker_local.sam.engine import EngineError, bridge_address, docker_engine
 from thinker_local.stats import Summary
 
-from .http_load import OnProgress, load
+from .http_load import OnProgress, load, throughput
 from .lambda_env import NO_DELAYS
 from .results import Throughput
 
@@ -74,18 +74,13 @@ async def measure(
             raise RuntimeError(f"{name}: {seed.errors} seed requests failed")
         figures.seed = Summary.of(seed.latencies_ms)
         for concurrency in CONCURRENCY:
-            measured = await load(
-                url, requests=throughput_requests, concurrency=concurrency,
-                warmup=max(warmup, 5 * concurrency),
-                on_progress=on_progress(f"{name}: concurrency {concurrency}"),
-            )  # fmt: skip
             figures.throughput.append(
-                Throughput(
+                await throughput(
+                    url,
+                    requests=throughput_requests,
                     concurrency=concurrency,
-                    requests=measured.requests,
-                    errors=measured.errors,
-                    requests_per_s=measured.throughput,
-                    latency=Summary.of(measured.latencies_ms),
+                    warmup=warmup,
+                    on_progress=on_progress(f"{name}: concurrency {concurrency}"),
                 )
             )
     return figures

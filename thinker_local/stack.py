@@ -107,22 +107,7 @@ class Stack:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start everything, serve until ``stop`` is set, then stop everything."""
-        starting = asyncio.ensure_future(self.start())
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            # A Ctrl-C during start-up stops it too.
-            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting.done():
-                starting.result()
-                await stopping
-        finally:
-            for task in (starting, stopping):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            self.output.info("stopping…")
-            await self.close()
-            self.output.info("stopped")
+        await run_until_stopped(self.start, self.close, stop, self.output)
 
     async def start(self) -> None:
         config = self.config
@@ -183,12 +168,7 @@ class Stack:
 
     async def close(self) -> None:
         """Stop what was started, newest first; every step runs even if one fails."""
-        while self._cleanups:
-            cleanup = self._cleanups.pop()
-            try:
-                await cleanup()
-            except Exception as error:  # keep stopping the rest
-                self.output.info(f"while stopping: {type(error).__name__}: {error}")
+        await run_cleanups(self._cleanups, self.output)
         if self._lock is not None:
             release_lock(self.config.state_dir, self._lock)
             self._lock = None
@@ -307,6 +287,48 @@ class Stack:
 
 
 # -- the pieces ``up`` and ``sam`` (thinker_local.sam) share ----------------------------------
+
+
+async def run_until_stopped(
+    start: Callable[[], Awaitable[None]],
+    close: Callable[[], Awaitable[None]],
+    stop: asyncio.Event,
+    output: Output,
+    ended: Callable[[], Awaitable[str]] | None = None,
+) -> None:
+    """Start, serve until ``stop`` is set, then ``close``: also after a failed or interrupted
+    start (a Ctrl-C during start-up stops it too). ``ended``, once started, returns when what
+    serves has stopped by itself: a :class:`StackError` with the message it returns."""
+    starting = asyncio.ensure_future(start())
+    stopping = asyncio.ensure_future(stop.wait())
+    tasks: list[asyncio.Future[Any]] = [starting, stopping]
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            if ended is not None:
+                tasks.append(asyncio.ensure_future(ended()))
+            done, _ = await asyncio.wait(set(tasks[1:]), return_when=asyncio.FIRST_COMPLETED)
+            if stopping not in done:
+                raise StackError(tasks[2].result())
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        output.info("stopping…")
+        await close()
+        output.info("stopped")
+
+
+async def run_cleanups(cleanups: list[Callable[[], Awaitable[None]]], output: Output) -> None:
+    """Run and remove the cleanups, newest first; every one runs even if one fails."""
+    while cleanups:
+        cleanup = cleanups.pop()
+        try:
+            await cleanup()
+        except Exception as error:  # keep stopping the rest
+            output.info(f"while stopping: {type(error).__name__}: {error}")
 
 
 def take_lock(state: Path) -> IO[str]:

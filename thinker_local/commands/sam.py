@@ -4,19 +4,10 @@ them (what ``make sam-local`` runs; see docs/sam-local.md)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
-from pathlib import Path
 
-from thinker_local.build import BuildError
-from thinker_local.commands.up import parameter_pairs
-from thinker_local.sam.cli import SamError
-from thinker_local.sam.engine import EngineError
-from thinker_local.sam.image import ImageError
+from thinker_local.commands.up import add_state_options, parameter_pairs, serve_until_stopped
 from thinker_local.sam.runner import START_TIMEOUT_S, SamConfig, SamLocal
-from thinker_local.stack import AlreadyRunning, StackError, stop_on_signals
-from thinker_local.template import TemplateError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,16 +16,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sam build + sam local start-api in Docker, with DynamoDB, the agent and the APM",
         description=__doc__,
     )
-    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
-    parser.add_argument(
-        "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
-    )
-    parser.add_argument(
-        "--build-dir",
-        type=Path,
-        default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
-        help="the seed function's dependencies ($THINKER_BUILD_DIR, or .thinker/build)",
-    )
+    add_state_options(parser, "the seed function's dependencies, kept by content")
     parser.add_argument(
         "--host",
         help="where sam, DynamoDB and the agent listen (default: the Docker bridge's address,"
@@ -77,22 +59,4 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        asyncio.run(_serve(config))
-    except AlreadyRunning as error:
-        print(str(error), file=sys.stderr)
-        return 1
-    except (
-        EngineError, ImageError, SamError, StackError, TemplateError, BuildError
-    ) as error:  # fmt: skip
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # the start-up failed: say why, once, without a traceback
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-async def _serve(config: SamConfig) -> None:
-    async with stop_on_signals() as stop:
-        await SamLocal(config).run(stop)
+    return serve_until_stopped(SamLocal(config).run)

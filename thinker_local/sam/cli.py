@@ -21,29 +21,22 @@ from pathlib import Path
 
 from ..output import Output
 from ..process import spawn, terminate
+from ..stack import StackError
 from .engine import docker, lambda_containers, remove_containers
-from .lines import LINE_LIMIT, clean, pipe_lines
+from .lines import LINE_LIMIT, clean, pipe_lines, run_piped
 
 SAM_SOURCE = "sam"
 _CONTAINER_ID = re.compile(r"SAM_CONTAINER_ID: ([0-9a-f]{12,64})")
 FUNCTION_LABEL = "sam.cli.function.name"
 
 
-class SamError(RuntimeError):
+class SamError(StackError):
     """``sam`` failed or did not serve in time; the message says which and where to look."""
 
 
 async def sam_build(sam: str, repo: Path, env: Mapping[str, str], output: Output) -> None:
     """``sam build`` with the project's samconfig.toml (``cached = true``: quick when unchanged)."""
-    process = await spawn(
-        sam, "build", cwd=repo, env=dict(env), stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
-    )  # fmt: skip
-    try:
-        await pipe_lines(process.stdout, "sam build", output)
-        code = await process.wait()
-    finally:
-        await terminate(process)
+    code = await run_piped([sam, "build"], "sam build", output, cwd=repo, env=dict(env))
     if code != 0:
         raise SamError(f"`sam build` exited with {code} (its output is above)")
 

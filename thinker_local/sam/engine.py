@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -23,6 +22,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from ..harness.processes import stop as stop_process
+from ..stack import StackError
 
 ENGINE_TIMEOUT_S = 60.0
 BRIDGE_TIMEOUT_S = 30.0
@@ -38,7 +40,7 @@ HOW_TO_GET_ONE = (
 )
 
 
-class EngineError(RuntimeError):
+class EngineError(StackError):
     """No Docker engine, or it did not come up; the message says what to do."""
 
 
@@ -110,16 +112,8 @@ class DockerEngine:
         """Stop dockerd if it was started here (SIGTERM, then SIGKILL); else leave the engine."""
         with self._starting:
             process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_TIMEOUT_S)
+        if process is not None:
+            stop_process(process, timeout=STOP_TIMEOUT_S)
 
 
 @contextlib.contextmanager

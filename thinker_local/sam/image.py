@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..output import Output
-from ..process import spawn, terminate
+from ..stack import StackError
 from .engine import docker
-from .lines import pipe_lines
+from .lines import run_piped
 
 REPOSITORY = "public.ecr.aws/lambda/python"
 IMAGE = f"{REPOSITORY}:3.12-x86_64"
@@ -27,7 +27,7 @@ STAND_IN_LABEL = "org.thinker.lambda-stand-in"
 BUILD_SCRIPT = Path("sam_local") / "build-image"
 
 
-class ImageError(RuntimeError):
+class ImageError(StackError):
     """No base image, and the stand-in cannot be built; the message says what to do."""
 
 
@@ -74,15 +74,10 @@ async def base_image(repo: Path, python: str, output: Output) -> BaseImage:
             f" `docker pull {REPOSITORY}:3.12` (with internet), or install debootstrap"
             " (`apt-get install debootstrap`)"
         )
-    process = await spawn(
-        str(repo / BUILD_SCRIPT), cwd=repo, env={**os.environ, "PYTHON": python},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    code = await run_piped(
+        [str(repo / BUILD_SCRIPT)], "build-image", output,
+        cwd=repo, env={**os.environ, "PYTHON": python},
     )  # fmt: skip
-    try:
-        await pipe_lines(process.stdout, "build-image", output)
-        code = await process.wait()
-    finally:
-        await terminate(process)
     if code != 0:
         raise ImageError(f"{BUILD_SCRIPT} failed (its output is above)")
     return BaseImage(IMAGE, stand_in=True)

@@ -6,6 +6,7 @@ import asyncio
 import re
 
 from ..output import Output
+from ..process import spawn, terminate
 
 # Lines can be long (a stack trace as JSON); asyncio's default limit is 64 KiB.
 LINE_LIMIT = 1 << 20
@@ -30,3 +31,20 @@ async def pipe_lines(stream: asyncio.StreamReader | None, source: str, output: O
         if not raw:
             return
         output.line(source, clean(raw))
+
+
+async def run_piped(command: list[str], source: str, output: Output, **options: object) -> int:
+    """Run ``command`` to its end, each line it writes to the output; its exit code.
+
+    ``options`` go to :func:`~thinker_local.process.spawn` (``cwd``, ``env``). Stopped with
+    everything it started if the caller is cancelled (Ctrl-C).
+    """
+    process = await spawn(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        limit=LINE_LIMIT, **options,
+    )  # fmt: skip
+    try:
+        await pipe_lines(process.stdout, source, output)
+        return await process.wait()
+    finally:
+        await terminate(process)

@@ -15,7 +15,6 @@ exiting, everything started is stopped, newest first, and ``sam``'s containers a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -41,13 +40,15 @@ from ..stack import (
     example_requests,
     local_agent_apps,
     release_lock,
+    run_cleanups,
     run_custom_resources,
+    run_until_stopped,
     start_account,
     take_lock,
     write_info,
 )
 from ..template import LocalSettings, Template, load_template
-from .cli import SamError, StartApi, sam_build
+from .cli import StartApi, sam_build
 from .engine import DockerEngine, host_address
 from .image import base_image
 
@@ -88,30 +89,12 @@ class SamLocal:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start everything, serve until ``stop`` is set or sam exits, then stop everything."""
-        starting = asyncio.ensure_future(self.start())
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting.done():
-                starting.result()
-                exited = asyncio.ensure_future(self._sam_exit())
-                await asyncio.wait({stopping, exited}, return_when=asyncio.FIRST_COMPLETED)
-                if exited.done():
-                    raise SamError(f"`sam local start-api` exited with {exited.result()}")
-                exited.cancel()
-        finally:
-            for task in (starting, stopping):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            self.output.info("stopping…")
-            await self.close()
-            self.output.info("stopped")
+        await run_until_stopped(self.start, self.close, stop, self.output, self._sam_exit)
 
-    async def _sam_exit(self) -> int:
+    async def _sam_exit(self) -> str:
         assert self.api is not None
         assert self.api.process is not None
-        return await self.api.process.wait()
+        return f"`sam local start-api` exited with {await self.api.process.wait()}"
 
     async def start(self) -> None:
         config, say = self.config, self.output.info
@@ -167,12 +150,7 @@ class SamLocal:
 
     async def close(self) -> None:
         """Stop what was started, newest first; every step runs even if one fails."""
-        while self._cleanups:
-            cleanup = self._cleanups.pop()
-            try:
-                await cleanup()
-            except Exception as error:  # keep stopping the rest
-                self.output.info(f"while stopping: {type(error).__name__}: {error}")
+        await run_cleanups(self._cleanups, self.output)
         if self._lock is not None:
             release_lock(self.config.state_dir, self._lock)
             self._lock = None
