@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.support.processes import REPO
-from thinker_local.sam.engine import interface_address
+from thinker_local.sam.engine import interface_address, remove_stale_build_locks
 from thinker_local.sam.runner import sam_env_vars
 from thinker_local.template import LocalSettings, load_template
 
@@ -40,3 +44,20 @@ def test_env_json_names_the_table_the_seed_fills() -> None:
 def test_an_interfaces_address_is_read_from_the_kernel() -> None:
     assert interface_address("lo") == "127.0.0.1"
     assert interface_address("no-such-if0") is None
+
+
+def test_a_build_lock_left_by_a_stopped_sam_is_removed_and_a_live_ones_kept(
+    tmp_path: Path,
+) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / "samcli_lambda-python_3.12-x86_64-abc.building.lock"
+    stale.write_text(f"{gone.pid}\n1796180968.0")
+    stale.with_suffix(".status").write_text("in_progress\n1796180968.0")
+    live = tmp_path / "public.ecr.aws_lambda_python_3.12-rapid-x86_64.building.lock"
+    live.write_text(f"{os.getpid()}\n1796180968.0")
+
+    removed = remove_stale_build_locks(tmp_path)
+
+    assert removed == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]

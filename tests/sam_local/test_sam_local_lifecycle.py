@@ -1,4 +1,5 @@
-"""`make sam-local` stops everything it started, and removes `sam`'s containers: after SIGTERM
+"""`make sam-local` stops everything it started, removes `sam`'s containers and the image build
+locks a stopped `sam` leaves (the next one would wait on them): after SIGTERM
 once it serves, after SIGTERM while `sam` is still starting its containers, and after a start
 that failed."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 from tests.sam_local.conftest import NO_DELAYS
 from thinker_local.harness.processes import alive, children_of, kill, stop
 from thinker_local.harness.stack import REPO, local_sam_stack, sam_command, sam_options
-from thinker_local.sam.engine import lambda_containers
+from thinker_local.sam.engine import lambda_containers, stale_build_locks
 
 pytestmark = pytest.mark.sam_local
 
@@ -46,10 +48,12 @@ def run_until(
 
 
 def assert_nothing_left(seen: set[int], made: set[str]) -> None:
+    """No process it ran, no container sam made, no image build lock of a stopped sam."""
     leftovers = alive(seen)
     kill(leftovers)
     assert not leftovers
     assert not made & lambda_containers()
+    assert not stale_build_locks(Path(tempfile.gettempdir()))
 
 
 def test_sigterm_stops_everything_and_removes_the_containers(docker: str, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import re
 import socket
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 from ..output import Output
 from ..process import spawn, terminate
 from ..stack import StackError
-from .engine import docker, lambda_containers, remove_containers
+from .engine import docker, lambda_containers, remove_containers, remove_stale_build_locks
 from .lines import LINE_LIMIT, clean, pipe_lines, run_piped
 
 SAM_SOURCE = "sam"
@@ -60,6 +61,7 @@ class StartApi:
     async def start(self, host: str, port: int, timeout: float) -> None:
         """Start it, and return once it accepts connections on ``host:port``."""
         self._before = await asyncio.to_thread(lambda_containers)
+        self._remove_stale_locks()
         self.process = await spawn(
             *self.args, cwd=self.repo, env=self.env, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
@@ -73,9 +75,9 @@ class StartApi:
                 raise SamError(f"`sam local start-api` did not serve {host}:{port} in {timeout} s")
             await asyncio.sleep(0.2)
 
-    @property
-    def exited(self) -> bool:
-        return self.process is not None and self.process.returncode is not None
+    def _remove_stale_locks(self) -> None:
+        for lock in remove_stale_build_locks(sam_temp_dir(self.env)):
+            self.output.info(f"removed a stale lock of a stopped sam: {lock}")
 
     async def _read_own_output(self) -> None:
         assert self.process is not None
@@ -108,6 +110,8 @@ class StartApi:
             await terminate(self.process)
         made = set(self.containers) | (await asyncio.to_thread(lambda_containers) - self._before)
         left = await asyncio.to_thread(remove_containers, made)
+        # A sam stopped while it built an image leaves its lock; the next one would wait on it.
+        self._remove_stale_locks()
         for follower in self._followers:
             await terminate(follower)
         for task in self._tasks:
@@ -115,6 +119,14 @@ class StartApi:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         return left
+
+
+def sam_temp_dir(env: Mapping[str, str]) -> Path:
+    """The temporary directory ``sam`` (Python's tempfile) uses with this environment."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if env.get(name) and Path(env[name]).is_dir():
+            return Path(env[name])
+    return Path(tempfile.gettempdir())
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -199,3 +199,42 @@ def remove_containers(container_ids: set[str]) -> set[str]:
         if result.returncode != 0 and "No such container" not in result.stderr:
             left.add(container_id)
     return left
+
+
+def stale_build_locks(directory: Path) -> list[Path]:
+    """SAM CLI's image build locks in ``directory`` whose process is gone.
+
+    Before building an image, ``sam local`` writes ``<image>.building.lock`` (its pid, then the
+    time) in the temporary directory and removes it when done; a ``sam`` killed while building
+    leaves it, and every later ``sam`` then waits for it, up to five minutes ("Waiting for
+    concurrent building to complete"), as nothing checks that its process still runs.
+    """
+    stale = []
+    for lock in directory.glob("*.building.lock"):
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if not _running(pid):
+            stale.append(lock)
+    return stale
+
+
+def remove_stale_build_locks(directory: Path) -> list[Path]:
+    """Remove the stale locks (and their status files); the locks removed."""
+    removed = stale_build_locks(directory)
+    for lock in removed:
+        for path in (lock, lock.with_suffix(".status")):
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
