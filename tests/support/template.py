@@ -6,8 +6,9 @@ from tests.support.processes import REPO
 from thinker_local.template import LocalSettings, load_template
 
 
-def function_environment(logical_id: str, **resolved: str) -> dict[str, str]:
-    """The function's environment as the local stack resolves it, ``resolved`` over it."""
-    settings = LocalSettings(environ=resolved)
+def function_environment(logical_id: str, agent: str, **resolved: str) -> dict[str, str]:
+    """The function's environment as the local stack resolves it (sending traces to ``agent``),
+    ``resolved`` over it."""
+    settings = LocalSettings(trace_agent_url=agent, environ=resolved)
     template = load_template(REPO / "template.yaml", settings)
     return {**template.functions[logical_id].environment, **resolved}
