@@ -22,15 +22,10 @@ from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics  # type
 from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
+from . import model
 from .intrinsics import Intrinsics, as_string, get_att_parts, parameter_values
 from .local import LocalSettings, api_ports, local_api_id, local_environment
 from .model import (
-    DEFAULT_ARCHITECTURE,
-    DEFAULT_MEMORY_MB,
-    DEFAULT_TIMEOUT_S,
-    IMPLICIT_API,
-    IMPLICIT_STAGE,
-    MAX_INTEGRATION_TIMEOUT_MS,
     Api,
     CustomResource,
     Function,
@@ -213,7 +208,7 @@ class _Loader:
         for logical_id, api_routes in routes.items():
             properties = declared.get(logical_id, {})
             name = self._resolve(properties.get("Name", logical_id))
-            stage = self._resolve(properties.get("StageName", IMPLICIT_STAGE))
+            stage = self._resolve(properties.get("StageName", model.IMPLICIT_STAGE))
             apis[logical_id] = Api(
                 logical_id=logical_id,
                 name=str(name),
@@ -229,7 +224,7 @@ class _Loader:
     ) -> tuple[str, Route]:
         rest_api = properties.get("RestApiId")
         if rest_api is None:
-            api_id = IMPLICIT_API
+            api_id = model.IMPLICIT_API
         elif isinstance(rest_api, dict) and "Ref" in rest_api:
             api_id = str(rest_api["Ref"])
         else:
@@ -238,7 +233,7 @@ class _Loader:
         default_auth = (api_properties.get("Auth") or {}).get("DefaultAuthorizer")
         auth = (properties.get("Auth") or {}).get("Authorizer", default_auth)
         timeout_ms = int(
-            self._resolve(properties.get("TimeoutInMillis", MAX_INTEGRATION_TIMEOUT_MS))
+            self._resolve(properties.get("TimeoutInMillis", model.MAX_INTEGRATION_TIMEOUT_MS))
         )
         method = str(self._resolve(properties["Method"])).upper()
         return api_id, Route(
@@ -246,7 +241,7 @@ class _Loader:
             path="/" + str(self._resolve(properties["Path"])).strip("/"),
             function=function_id,
             iam_auth=auth == "AWS_IAM",
-            timeout_ms=min(timeout_ms, MAX_INTEGRATION_TIMEOUT_MS),
+            timeout_ms=min(timeout_ms, model.MAX_INTEGRATION_TIMEOUT_MS),
         )
 
     def _function(
@@ -270,10 +265,10 @@ class _Loader:
             handler=handler,
             runtime=str(setting("Runtime", "python3.12")),
             code_dir=code_dir,
-            timeout_s=float(setting("Timeout", DEFAULT_TIMEOUT_S)),
-            memory_mb=int(setting("MemorySize", DEFAULT_MEMORY_MB)),
+            timeout_s=float(setting("Timeout", model.DEFAULT_TIMEOUT_S)),
+            memory_mb=int(setting("MemorySize", model.DEFAULT_MEMORY_MB)),
             environment=self._environment(properties),
-            architecture=str((setting("Architectures") or [DEFAULT_ARCHITECTURE])[0]),
+            architecture=str((setting("Architectures") or [model.DEFAULT_ARCHITECTURE])[0]),
             eager=any(
                 route.function == logical_id for api in apis.values() for route in api.routes
             ),
