@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..account import LocalAccount
@@ -43,25 +44,19 @@ def parameter_values(
     return values
 
 
+@dataclass
 class Intrinsics:
     """Resolves values of one template: ``!Ref``, ``!GetAtt``, ``!Sub``, ``!If`` and conditions."""
 
-    def __init__(
-        self,
-        resources: Mapping[str, Mapping[str, Any]],
-        parameters: Mapping[str, str | None],
-        conditions: Mapping[str, Any],
-        stack_name: str,
-        account: LocalAccount,
-    ) -> None:
-        self.resources = resources
-        self.parameters = parameters
-        self.condition_definitions = conditions
-        self.stack_name = stack_name
-        self.account = account
-        self.conditions: dict[str, bool] = {}
-        # Each API's local URL, by logical id, once the ports are known.
-        self.api_urls: dict[str, str] = {}
+    resources: Mapping[str, Mapping[str, Any]]
+    parameters: Mapping[str, str | None]
+    condition_definitions: Mapping[str, Any]
+    stack_name: str
+    account: LocalAccount
+    # Conditions evaluated so far, by name.
+    conditions: dict[str, bool] = field(default_factory=dict)
+    # Each API's local URL, by logical id, once the ports are known.
+    api_urls: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
