@@ -17,17 +17,24 @@ TEMPLATE = REPO / "template.yaml"
 
 
 def test_env_vars_point_the_containers_at_this_runs_ports_and_the_seeded_table() -> None:
-    template = load_template(TEMPLATE, LocalSettings(parameter_overrides={"Mode": "local"}))
+    template = load_template(
+        TEMPLATE,
+        LocalSettings(
+            dynamodb_url="http://host.docker.internal:5105",
+            trace_agent_url="http://host.docker.internal:8226",
+            parameter_overrides={"Mode": "local"},
+        ),
+    )
     base = json.loads((REPO / "env.json").read_text())
 
-    variables = sam_env_vars(base, template, port=5100, dynamodb_port=5105, agent_port=8226)
+    variables = sam_env_vars(base, template, {5000: 5100, 5005: 5105, 8126: 8226})
 
-    assert variables["Parameters"] == {
-        "DD_TRACE_AGENT_URL": "http://host.docker.internal:8226",
-        "AWS_ENDPOINT_URL_DYNAMODB": "http://host.docker.internal:5105",
-        "THINKER_MICROSERVICE_URL": "http://host.docker.internal:5100/",
-    }
-    # A function's own section wins over Parameters in sam: it must carry the ports too.
+    assert variables["Parameters"]["DD_TRACE_AGENT_URL"] == "http://host.docker.internal:8226"
+    # thinker-api calls the microservice back through sam's one port.
+    api = variables["ThinkerApiFunction"]
+    assert api["THINKER_MICROSERVICE_URL"] == "http://host.docker.internal:5100/"
+    assert api["DD_TRACE_AGENT_URL"] == "http://host.docker.internal:8226"
+    # A function's own section wins over Parameters in sam: it carries the ports too.
     microservice = variables["MicroserviceFunction"]
     assert microservice["AWS_ENDPOINT_URL_DYNAMODB"] == "http://host.docker.internal:5105"
     assert microservice["THOUGHTS_TABLE"] == template.tables["ThoughtsTable"].name

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -52,7 +53,7 @@ from .cli import StartApi, sam_build
 from .engine import DockerEngine, host_address
 from .image import base_image
 
-# What template.yaml's local mode names on the host (host.docker.internal:<port>), env.json too.
+# How the containers name this host (samconfig.toml's add_host; Docker Desktop's own name).
 CONTAINER_HOST = "host.docker.internal"
 ENV_FILE = "sam-env.json"
 START_TIMEOUT_S = 300.0
@@ -60,7 +61,8 @@ START_TIMEOUT_S = 300.0
 
 @dataclass(frozen=True)
 class SamConfig:
-    """What ``sam`` was asked to run; ports as samconfig.toml and env.json name them."""
+    """What ``sam`` was asked to run; the default ports are those sam's own default,
+    samconfig.toml, env.json and the template's local mode name."""
 
     template_path: Path
     state_dir: Path
@@ -110,7 +112,7 @@ class SamLocal:
             LocalSettings(
                 dynamodb_url=f"http://{host}:{config.dynamodb_port}",
                 trace_agent_url=f"http://{host}:{config.agent_port}",
-                parameter_overrides={"Mode": "local", **config.parameter_overrides},
+                parameter_overrides=self._parameter_overrides(),
                 environ=config.environ,
             ),
         )
@@ -129,7 +131,7 @@ class SamLocal:
         say(f"Lambda base image {image.describe()}")
         env = self._sam_environment(iam)
         await sam_build(self._sam(), self.repo, env, self.output)
-        env_file = self._write_env_file(template)
+        env_file = self._write_env_file()
         self.api = StartApi(self._start_api_args(host, env_file), repo=self.repo, env=env,
                             output=self.output)  # fmt: skip
         self._cleanups.append(self._stop_sam)
@@ -240,23 +242,38 @@ class SamLocal:
             "SAM_CLI_TELEMETRY": "0",
         }
 
-    def _write_env_file(self, template: Template) -> Path:
+    def _write_env_file(self) -> Path:
         """env.json, with this run's ports and the tables' names as the seed filled them."""
         config = self.config
-        path = config.state_dir / ENV_FILE
-        variables = sam_env_vars(
-            json.loads((self.repo / "env.json").read_text()),
-            template,
-            port=config.port,
-            dynamodb_port=config.dynamodb_port,
-            agent_port=config.agent_port,
+        # The template as the containers see it: the endpoints at host.docker.internal.
+        containers = load_template(
+            config.template_path,
+            LocalSettings(
+                dynamodb_url=f"http://{CONTAINER_HOST}:{config.dynamodb_port}",
+                trace_agent_url=f"http://{CONTAINER_HOST}:{config.agent_port}",
+                parameter_overrides=self._parameter_overrides(),
+                environ=config.environ,
+            ),
         )
+        named = SamConfig(config.template_path, config.state_dir)
+        ports = {
+            named.port: config.port,
+            named.dynamodb_port: config.dynamodb_port,
+            named.agent_port: config.agent_port,
+        }
+        variables = sam_env_vars(
+            json.loads((self.repo / "env.json").read_text()), containers, ports
+        )
+        path = config.state_dir / ENV_FILE
         path.write_text(json.dumps(variables, indent=2) + "\n")
         return path
 
+    def _parameter_overrides(self) -> dict[str, str]:
+        return {"Mode": "local", **self.config.parameter_overrides}
+
     def _start_api_args(self, host: str, env_file: Path) -> list[str]:
         config = self.config
-        overrides = {"Mode": "local", **config.parameter_overrides}
+        overrides = self._parameter_overrides()
         return [
             self._sam(), "local", "start-api",
             "--host", host,
@@ -293,26 +310,38 @@ class SamLocal:
 
 
 def sam_env_vars(
-    base: dict[str, Any], template: Template, *, port: int, dynamodb_port: int, agent_port: int
+    base: dict[str, Any], template: Template, ports: Mapping[int, int]
 ) -> dict[str, Any]:
-    """``--env-vars`` for this run: env.json, the endpoints at this run's ports, and each
-    function's variables that name a table given the table's name as created here."""
-    variables: dict[str, Any] = {name: dict(section) for name, section in base.items()}
-    endpoints = {
-        "DD_TRACE_AGENT_URL": f"http://{CONTAINER_HOST}:{agent_port}",
-        "AWS_ENDPOINT_URL_DYNAMODB": f"http://{CONTAINER_HOST}:{dynamodb_port}",
-        # Both APIs share sam's one port: thinker-api calls the microservice back through it.
-        "THINKER_MICROSERVICE_URL": f"http://{CONTAINER_HOST}:{port}/",
+    """``--env-vars`` for this run, from env.json and the template as the containers see it.
+
+    Every value naming ``host.docker.internal:<port>`` names it at this run's port (``ports``:
+    the port samconfig.toml, env.json and the template name → this run's); each function's
+    variables that name the host, or a table (by the name it was created with), are given in
+    the function's own section, which sam puts above ``Parameters``.
+    """
+
+    def moved(value: str) -> str:
+        return _CONTAINER_URL.sub(
+            lambda m: f"{CONTAINER_HOST}:{ports.get(int(m.group(1)), int(m.group(1)))}", value
+        )
+
+    variables: dict[str, Any] = {
+        name: {key: moved(str(value)) for key, value in section.items()}
+        for name, section in base.items()
     }
-    variables.setdefault("Parameters", {}).update(endpoints)
-    for section in variables.values():
-        section.update({name: value for name, value in endpoints.items() if name in section})
     tables = {table.name for table in template.tables.values()}
     for logical_id, function in template.functions.items():
-        named = {k: v for k, v in function.environment.items() if v in tables}
+        named = {
+            key: moved(value)
+            for key, value in function.environment.items()
+            if CONTAINER_HOST in value or value in tables
+        }
         if named:
             variables.setdefault(logical_id, {}).update(named)
     return variables
+
+
+_CONTAINER_URL = re.compile(rf"{re.escape(CONTAINER_HOST)}:(\d+)")
 
 
 def _port_taken(host: str, port: int, what: str) -> StackError:
