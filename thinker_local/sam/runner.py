@@ -135,7 +135,7 @@ class SamLocal:
         self.api = StartApi(self._start_api_args(host, env_file), repo=self.repo, env=env,
                             output=self.output)  # fmt: skip
         self._cleanups.append(self._stop_sam)
-        say(f"sam local start-api on {host}:{config.port} (first start: building its images)")
+        say(f"sam local start-api on {host}:{config.port} (a first start builds images)")
         await self.api.start(host, config.port, config.start_timeout)
 
         base = f"http://{host}:{config.port}"
