@@ -346,9 +346,13 @@ def _side_by_side_section(results: Results) -> list[str]:
     def row(what: str, a: float, b: float, unit: str) -> tuple[str, ...]:
         return (what, f"{_ms(a)} {unit}", f"{_ms(b)} {unit}", _times(ratio(b, a)))
 
+    first = list(row("The first request after start", up.first_ms, sam.first_ms, "ms"))
+    for column, stack in ((1, up), (2, sam)):
+        if stack.first_status != 200:
+            first[column] += f" (HTTP {stack.first_status})"
     rows = [
         row("From the command to the first answer", up.start_s, sam.start_s, "s"),
-        row("The first request after start", up.first_ms, sam.first_ms, "ms"),
+        tuple(first),
         row("Seed request p50", up.seed.p50, sam.seed.p50, "ms"),
         row("Seed request p95", up.seed.p95, sam.seed.p95, "ms"),
     ]

@@ -38,6 +38,7 @@ class SideBySide:
     name: str
     start_s: float = 0.0  # from the command to its first answer
     first_ms: float = 0.0  # the first request after it said it was ready
+    first_status: int = 200
     seed: Summary | None = None
     throughput: list[Throughput] = field(default_factory=list)
 
@@ -63,8 +64,9 @@ async def measure(
         url = stack.info.api + path
         (first,) = await send_all([Request(url)], 1)
         figures.start_s = time.perf_counter() - started
-        if first.status != 200:
-            raise RuntimeError(f"{name}: the first request answered {first.status}")
+        # Under sam local the first request pays both functions' inits within thinker-api's
+        # timeout: on a busy machine it can answer 504. Recorded as it came.
+        figures.first_status = first.status
         figures.first_ms = first.seconds * 1000
         seed = await load(
             url, requests=requests, concurrency=1, warmup=warmup,

@@ -7,13 +7,17 @@ builds (debootstrap). ``make test`` obtains both first (scripts/test-prerequisit
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from thinker_local.harness.stack import StackProcess, local_sam_stack
 from thinker_local.sam.engine import bridge_address, docker_engine
 
+logger = logging.getLogger(__name__)
+SEED_PATH = "/think/?subject=technology&subject=foo_bar"
 # The quick-start's delays only slow the tests down; the answers are the same.
 NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 
@@ -27,6 +31,15 @@ def docker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def sam_stack(docker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    """One `make sam-local` for the module, on free ports."""
+    """One `make sam-local` for the module, on free ports, its functions initialised.
+
+    `sam local`'s emulator initialises a function (its imports: the Datadog library, the app)
+    on the first invocation and within it, so the first request pays both functions' inits
+    inside thinker-api's 15 s; on a busy machine that can run out (504, "did not answer in
+    time"; docs/sam-local.md). One request first, unchecked, so the tests see warm containers.
+    """
     with local_sam_stack(tmp_path_factory.mktemp("sam"), NO_DELAYS) as stack:
+        first = requests.get(stack.info.api + SEED_PATH, timeout=120)
+        logger.info("first request after start: %s in %.1f s", first.status_code,
+                    first.elapsed.total_seconds())  # fmt: skip
         yield stack

@@ -14,6 +14,7 @@ import time
 import pytest
 import requests
 
+from tests.sam_local.conftest import SEED_PATH
 from tests.support.expected import SEED_RESPONSE
 from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
 from thinker_local.harness.reports import Report
@@ -22,7 +23,6 @@ from thinker_local.sam.engine import lambda_containers
 
 pytestmark = pytest.mark.sam_local
 
-SEED_PATH = "/think/?subject=technology&subject=foo_bar"
 FUNCTIONS = ("ThinkerApiFunction", "MicroserviceFunction")
 
 
