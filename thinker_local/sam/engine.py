@@ -191,13 +191,17 @@ def lambda_containers() -> set[str]:
     return set(result.stdout.split()) if result.returncode == 0 else set()
 
 
-def remove_containers(container_ids: set[str]) -> set[str]:
-    """Remove these containers if they are still there; the ids that could not be removed."""
-    left = set()
+def remove_containers(container_ids: set[str], timeout: float = STOP_TIMEOUT_S) -> set[str]:
+    """Remove these containers, and wait until they are gone; the ids still there after that.
+
+    ``sam`` may be removing one of them itself at the same moment ("removal ... already in
+    progress"): what counts is that none is left.
+    """
     for container_id in sorted(container_ids):
-        result = docker("rm", "--force", "--volumes", container_id)
-        if result.returncode != 0 and "No such container" not in result.stderr:
-            left.add(container_id)
+        docker("rm", "--force", "--volumes", container_id)
+    deadline = time.monotonic() + timeout
+    while (left := container_ids & lambda_containers()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     return left
 
 
