@@ -27,6 +27,7 @@ from .presentation import (
     stats_json,
     trace_summary_json,
 )
+from .query import Query
 from .spans import Call, Span
 
 MAX_TRACES = 500
@@ -249,6 +250,7 @@ class TraceStore:
         limit: int = 50,
         since_received: int | None = None,
         call: tuple[str, str] | None = None,
+        query: Query | None = None,
     ) -> list[dict[str, Any]]:
         """Trace summaries, newest first.
 
@@ -257,7 +259,8 @@ class TraceStore:
         ``error`` filters on whether the trace holds an error span; ``tag`` on a span of the
         trace carrying that meta value; ``since_received`` on traces stored after that time (ns);
         ``call`` (caller, callee) on traces in which one service calls the other (see
-        :meth:`calls`).
+        :meth:`calls`); ``query`` on a span of the trace matching every term of a search
+        (see :mod:`.query`).
         """
         limit = max(1, min(limit, MAX_TRACES))
         where, params = self._selector(service, resource, table="s")
@@ -282,6 +285,12 @@ class TraceStore:
                 " AND x.service = ? AND x.peer = ?))"
             )
             params += [*call, *call]
+        if query is not None and query.terms:
+            matched, bound = query.where("q")
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM spans q WHERE q.trace_id = t.trace_id AND {matched})"  # noqa: S608 (compiled clauses; values are bound)
+            )
+            params += bound
         rows = self._db.query(
             f"""
             SELECT s.trace_id, s.service, s.name, s.resource, s.start, s.duration, s.error,
