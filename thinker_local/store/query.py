@@ -102,13 +102,21 @@ class Term:
             return " AND ".join(bounds), params
         assert self.pattern is not None
         if self.field in ("tag", "env"):
-            path = _json_path(self.key or "env")
-            # A span without the tag does not match, and so matches the negation.
-            value = f"json_extract({table}.meta, ?)"
-            matched, param = _match(value, self.pattern)
-            return f"IFNULL({matched}, 0)", [path, param]
+            matched, param = _match("tag.value", self.pattern)
+            return (
+                "EXISTS (SELECT 1 FROM span_tags tag WHERE tag.key = ? AND "  # noqa: S608 (compiled clauses; values are bound)
+                f"{matched} AND tag.trace_id = {table}.trace_id AND tag.span_id = {table}.span_id)",
+                [self.key or "env", param],
+            )
         matched, param = _match(f"{table}.{self.field}", self.pattern)
         return matched, [param]
+
+    @property
+    def indexed_tag(self) -> bool:
+        """Whether the spans this term matches can be read from span_tags' index."""
+        if self.negated or self.field not in ("tag", "env") or self.pattern is None:
+            return False
+        return self.pattern.parts[0] is not None
 
 
 @dataclass(frozen=True)
@@ -132,17 +140,38 @@ class Query:
             params += bound
         return " AND ".join(clauses), params
 
+    def traces_clause(self, trace_id: str) -> tuple[str, list[object]]:
+        """A SQL condition that the trace whose id is the column ``trace_id`` holds a matching
+        span, and its parameters.
+
+        A tag term (not negated, not starting with ``*``) drives the search from span_tags'
+        index, so a rare tag costs the spans carrying it, not a scan of the store. Otherwise each
+        trace is tried in the listing's order (newest first) until enough match, by its own
+        spans: the primary key's index, never another whose column a term names.
+        """
+        where, params = self.where("q")
+        driver = next((term for term in self.terms if term.indexed_tag), None)
+        if driver is None:
+            return (
+                "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)
+                f" WHERE q.trace_id = {trace_id} AND {where})",
+                params,
+            )
+        assert driver.pattern is not None
+        matched, param = _match("d.value", driver.pattern)
+        return (
+            f"{trace_id} IN (SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
+            " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
+            f" WHERE d.key = ? AND {matched} AND {where})",
+            [driver.key or "env", param, *params],
+        )
+
 
 def _match(expression: str, pattern: Pattern) -> tuple[str, str]:
     exact = pattern.exact
     if exact is not None:
         return f"{expression} = ?", exact
     return f"{expression} GLOB ?", pattern.glob()
-
-
-def _json_path(key: str) -> str:
-    # Keys are checked against _KEY: no quote or backslash can reach the path.
-    return f'$."{key}"'
 
 
 def parse(text: str) -> Query:

@@ -286,10 +286,8 @@ class TraceStore:
             )
             params += [*call, *call]
         if query is not None and query.terms:
-            matched, bound = query.where("q")
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM spans q WHERE q.trace_id = t.trace_id AND {matched})"  # noqa: S608 (compiled clauses; values are bound)
-            )
+            matched, bound = query.traces_clause("t.trace_id")
+            clauses.append(matched)
             params += bound
         rows = self._db.query(
             f"""
