@@ -20,7 +20,15 @@ STATIC = Path(__file__).with_name("static")
 # thinker-api's OpenAPI description, served beside the traces it explains.
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 # The addresses a person can open or bookmark; all served by the page shell.
-PAGES = ("/", "/services", "/services/{service}", "/resource", "/traces/{trace_id}", "/live")
+PAGES = (
+    "/",
+    "/services",
+    "/services/{service}",
+    "/resource",
+    "/traces",
+    "/traces/{trace_id}",
+    "/live",
+)
 # The serverless view, a function's page, the service map and the traces crossing one of its edges.
 MAP_PAGES = ("/serverless", "/serverless/{function}", "/map", "/map/edge")
 
