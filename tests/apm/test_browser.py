@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.apm.functions import Stack
 
+
 def test_walk_from_services_to_the_seed_trace(
     page: Page, stack: Stack, seed_trace: tuple[requests.Response, str]
 ) -> None:
