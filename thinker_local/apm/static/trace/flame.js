@@ -107,6 +107,11 @@ export function render(holder, ctx) {
   holder.querySelector("#flame-request")?.addEventListener("click", () => { view = request; draw(); });
   holder.querySelector("#flame-reset").addEventListener("click", () => { view = whole; draw(); });
   draw();
+  // Labels depend on the bars' widths in pixels: draw again when the graph's width changes.
+  let drawnWidth = area.clientWidth;
+  new ResizeObserver(() => {
+    if (area.clientWidth !== drawnWidth) { drawnWidth = area.clientWidth; draw(); }
+  }).observe(area);
   // A selection only moves the highlight: the bars stay, so a double-click meets the same bar.
   return {
     update() {
