@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.apm.seed import Chunks, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.store import TraceStore
+from thinker_local.store import TraceStore, database
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
@@ -98,15 +98,22 @@ def test_the_api_never_fails_whatever_the_query(apm: str, query: str) -> None:
 
 
 def test_a_store_written_before_the_tag_table_is_searchable_once_reopened(
-    tmp_path: Path, seed: Chunks
+    tmp_path: Path, seed: Chunks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "traces.sqlite3"
     with TraceStore(path) as store:
-        store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns()))
+        for number in range(3):
+            store.add_chunks(trace_copy(seed, number, start_ns=time.time_ns()))
+        spans = store.span_count()
+    # As an older version left it: no tag table, no record of the upgrade.
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE span_tags")
+        db.execute("DROP TABLE upgrades")
+    # Small batches, so that the fill takes several.
+    monkeypatch.setattr(database, "_BACKFILL_BATCH", spans // 5)
     with TraceStore(path) as reopened:
-        assert found(reopened, QUICK_START) == [reopened.latest_trace_id()]
+        assert len(found(reopened, QUICK_START)) == 3
+        assert found(reopened, "@subject:technology") == found(reopened, "status:error")
 
 
 def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chunks) -> None:
