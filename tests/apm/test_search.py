@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.apm.seed import Chunks, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.store import TraceStore, database
+from thinker_local.store import TraceStore, database, trace_store
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
@@ -122,3 +122,25 @@ def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chu
         store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns(), mutate=technology_only))
         assert found(store, "@subject:foo_bar") == []
         assert found(store, "@subject:technology") == [store.latest_trace_id()]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("@duration:>=1ms", 2),
+        ("operation_name:think @duration:>1ns", 2),
+        ("status:error @duration:>0ns -@subject:technology", 1),
+        ("@duration:>1h", 0),
+    ],
+)
+def test_a_duration_search_finds_the_same_traces_from_the_index_or_the_newest_traces(
+    two_traces: tuple[TraceStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    count: int,
+) -> None:
+    store = two_traces[0]
+    from_index = found(store, query)  # few spans in this store: from the duration index
+    assert len(from_index) == count
+    monkeypatch.setattr(trace_store, "FEW_LONG_SPANS", 0)  # never few: trace by trace
+    assert found(store, query) == from_index

@@ -37,6 +37,7 @@ CREATE INDEX IF NOT EXISTS spans_by_service ON spans (service, start);
 CREATE INDEX IF NOT EXISTS spans_by_resource ON spans (service, resource, start);
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start);
 CREATE INDEX IF NOT EXISTS spans_by_peer ON spans (peer, start) WHERE peer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS spans_by_duration ON spans (duration);
 CREATE TABLE IF NOT EXISTS traces (
     trace_id   TEXT    PRIMARY KEY,
     start      INTEGER NOT NULL,
