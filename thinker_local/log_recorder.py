@@ -11,6 +11,7 @@ function's lines (``sam local start-api``'s output) hands each to :meth:`LogReco
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -75,11 +76,9 @@ class LogRecorder:
         """Write what is queued now."""
         with self._lock:
             batch, self._pending = self._pending, []
-        try:
+        # A store that cannot be written loses these lines; they were printed all the same.
+        with contextlib.suppress(sqlite3.Error):
             self._logs.add(batch)
-        except sqlite3.Error:
-            # A store that cannot be written loses these lines; they were printed all the same.
-            pass
 
     def close(self) -> None:
         """Write what is queued and stop the writing thread."""

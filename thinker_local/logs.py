@@ -19,7 +19,7 @@ LEVELS = (DEBUG, INFO, WARNING, ERROR)
 _LEVEL_NAMES = {"DEBUG": DEBUG, "INFO": INFO, "WARNING": WARNING, "WARN": WARNING}
 _LEVEL_NAMES |= {"ERROR": ERROR, "CRITICAL": ERROR, "FATAL": ERROR}
 
-_REQUEST = r"(?P<request>[0-9A-Za-z][0-9A-Za-z-]{7,63})"
+_REQUEST = r"(?P<request>\S+)"
 # START / END / REPORT RequestId: …, anywhere in the line (sam local adds prefixes).
 _PLATFORM = re.compile(rf"\b(?P<kind>START|END|REPORT) RequestId: {_REQUEST}")
 _INIT_REPORT = re.compile(r"\bINIT_REPORT\b")
