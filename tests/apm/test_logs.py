@@ -6,9 +6,12 @@ import io
 import time
 
 import pytest
+import requests
 
 from tests.apm.seed import Chunks, trace_copy
 from tests.apm.test_invocations import API, report, with_request_ids
+from thinker_local.apm import create_apm_app
+from thinker_local.harness.servers import serve
 from thinker_local.log_recorder import LogRecorder
 from thinker_local.logs import ERROR, INFO, WARNING, LineReader, LogRecord, trace_ids
 from thinker_local.output import Output
@@ -243,3 +246,29 @@ def test_the_stack_keeps_its_functions_lines_and_not_its_own(store: TraceStore) 
         "r-1",
         "a function's line",
     )
+
+
+def test_the_logs_api_searches_tails_from_its_cursor_and_rejects_bad_filters(
+    store: TraceStore,
+) -> None:
+    recorder = LogRecorder(store, [API])
+    recorder.feed("first line", source="ThinkerApiFunction")
+    recorder.close()
+    with serve(create_apm_app(store)) as apm:
+        body = requests.get(f"{apm}/api/logs", params={"q": "first"}, timeout=10).json()
+        assert [line["message"] for line in body["logs"]] == ["first line"]
+        assert body["cursor"] == body["logs"][0]["id"]
+        tail = {"after": str(body["cursor"])}
+        assert requests.get(f"{apm}/api/logs", params=tail, timeout=10).json() == {
+            "logs": [],
+            "cursor": body["cursor"],
+        }
+        store.logs.add([LogRecord(function="F", time_ns=time.time_ns(), level=ERROR, message="x")])
+        fresh = requests.get(f"{apm}/api/logs", params=tail, timeout=10).json()
+        assert [line["message"] for line in fresh["logs"]] == ["x"]
+        assert fresh["cursor"] == body["cursor"] + 1
+        for params in ({"level": "loud"}, {"from": "yesterday"}, {"after": "-1"}):
+            response = requests.get(f"{apm}/api/logs", params=params, timeout=10)
+            assert response.status_code == 400, params
+        missing = requests.get(f"{apm}/api/traces/{'0' * 32}/logs", timeout=10)
+        assert missing.status_code == 404

@@ -121,6 +121,10 @@ class Logs:
             )
             connection.execute("DELETE FROM logs WHERE time < ?", (oldest,))
 
+    def latest_id(self) -> int:
+        """The id of the newest line (0 when there is none): where a live tail starts."""
+        return int(self._db.query("SELECT COALESCE(MAX(id), 0) AS n FROM logs")[0]["n"])
+
     def count(self) -> int:
         return int(self._db.query("SELECT COUNT(*) AS n FROM logs")[0]["n"])
 
