@@ -3,6 +3,7 @@
 import { link, windowParam } from "./api.js";
 import { esc } from "./format.js";
 import * as live from "./views/live.js";
+import * as logs from "./views/logs.js";
 import * as map from "./views/map.js";
 import * as resource from "./views/resource.js";
 import * as service from "./views/service.js";
@@ -16,6 +17,7 @@ const windowSelect = document.getElementById("window");
 // First match wins; a view may return a function that stops what it started (a poll).
 const ROUTES = [
   [(path) => path === "/live", () => live.show(view)],
+  [(path) => path === "/logs", (_, params) => logs.show(view, params, navigate)],
   [(path) => path.startsWith("/traces/"), (path) => trace.show(view, decodeURIComponent(path.slice(8)))],
   [(path) => path === "/resource", (_, params) => resource.show(view, params)],
   [(path) => path === "/serverless", () => serverless.show(view)],
@@ -34,7 +36,7 @@ export async function route() {
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
   windowSelect.value = windowParam();
-  const section = path === "/live" ? "live" : path.startsWith("/serverless") ? "serverless"
+  const section = path === "/live" ? "live" : path === "/logs" ? "logs" : path.startsWith("/serverless") ? "serverless"
     : path.startsWith("/map") ? "map" : "services";
   document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === section));
   try {

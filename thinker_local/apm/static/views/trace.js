@@ -4,6 +4,7 @@ import { api, link } from "../api.js";
 import { colour } from "../colours.js";
 import { dot, statusCell } from "../components.js";
 import { dateTime, duration, esc, percent } from "../format.js";
+import * as logs from "../trace/logs.js";
 
 // Cold-start tracing adds a span per imported module: hidden until a load span is unfolded.
 const IMPORT_SPAN = "aws.lambda.import";
@@ -41,10 +42,16 @@ export async function show(view, traceId) {
       <div class="share">${shareBar}</div>
       <div class="share-legend" id="service-share">${shareLegend}</div>
     </div>
+    <div class="tabs" id="trace-tabs">
+      <a href="?view=waterfall" data-view="waterfall">Waterfall</a><a href="?view=logs" data-view="logs">Logs</a>
+    </div>
     <div class="trace-body">
-      <div class="waterfall">
-        <div class="wf-axis"><div style="padding:4px 8px">Span</div><div class="ticks">${ticks}</div></div>
-        <div id="rows"></div>
+      <div>
+        <div class="waterfall" id="waterfall">
+          <div class="wf-axis"><div style="padding:4px 8px">Span</div><div class="ticks">${ticks}</div></div>
+          <div id="rows"></div>
+        </div>
+        <div id="logs-panel"></div>
       </div>
       <div class="card detail" id="detail"></div>
     </div>
@@ -94,9 +101,11 @@ export async function show(view, traceId) {
         <div class="type">${esc(s.meta["error.type"] || "error")}</div>
         <div class="message">${esc(s.meta["error.message"] || "")}</div>
         ${s.meta["error.stack"] ? `<details open><summary>Stack trace</summary><pre>${esc(s.meta["error.stack"])}</pre></details>` : ""}</div>` : "";
-    document.getElementById("detail").innerHTML = `
+    const detail = document.getElementById("detail");
+    detail.innerHTML = `
       <h2>${esc(s.name)}</h2>
       <div>${dot(s.service)}<b>${esc(s.service)}</b> · <span class="mono">${esc(s.resource)}</span></div>
+      <a href="?view=logs" data-view="logs" id="span-logs" class="small">Logs of this span</a>
       <table class="kv" style="margin-top:8px"><tbody>
         <tr><td>duration</td><td>${duration(s.duration)} (${percent(s.duration / trace.duration)} of the trace)</td></tr>
         <tr><td>own time</td><td>${duration(s.self_time)}</td></tr>
@@ -107,6 +116,43 @@ export async function show(view, traceId) {
       <div class="section-title">Tags</div>
       <table class="kv" id="span-tags"><tbody>${tags.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join("")}</tbody></table>
       ${metrics.length ? `<div class="section-title">Metrics</div><table class="kv"><tbody>${metrics.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join("")}</tbody></table>` : ""}`;
+    const shown = s.span_id;
+    logs.countOwn(trace.trace_id, shown).then((n) => {
+      const a = detail.querySelector("#span-logs");
+      if (a && selected === shown) a.textContent = `${n} log line${n === 1 ? "" : "s"} of this span →`;
+    }).catch(() => {});
+  }
+
+  // Which view the panel shows is in the address (?view=logs), so a link opens what was seen.
+  let current = new URLSearchParams(location.search).get("view") === "logs" ? "logs" : "waterfall";
+  function showView(name) {
+    current = name;
+    const query = new URLSearchParams(location.search);
+    query.set("view", name);
+    history.replaceState(null, "", `${location.pathname}?${query}`);
+    document.querySelectorAll("#trace-tabs a").forEach((a) => a.classList.toggle("active", a.dataset.view === name));
+    document.getElementById("waterfall").hidden = name !== "waterfall";
+    const holder = document.getElementById("logs-panel");
+    holder.hidden = name !== "logs";
+    if (name === "logs") {
+      logs.render(holder, { trace, selected, select }).catch((error) => {
+        holder.innerHTML = `<div class="card empty bad">${esc(error.message)}</div>`;
+      });
+    }
+  }
+  function select(spanId) {
+    if (!byId.has(spanId)) return;
+    selected = spanId;
+    drawRows();
+    drawDetail();
+    if (current === "logs") showView("logs");
+  }
+  // The tabs, and the span's link to its lines in the details.
+  for (const element of [document.getElementById("trace-tabs"), view.querySelector(".trace-body")]) {
+    element.addEventListener("click", (event) => {
+      const a = event.target.closest("a[data-view]");
+      if (a) { event.preventDefault(); showView(a.dataset.view); }
+    });
   }
 
   document.getElementById("rows").addEventListener("click", (event) => {
@@ -119,11 +165,9 @@ export async function show(view, traceId) {
       return;
     }
     const row = event.target.closest(".wf-row");
-    if (!row) return;
-    selected = row.dataset.span;
-    drawRows();
-    drawDetail();
+    if (row) select(row.dataset.span);
   });
   drawRows();
   drawDetail();
+  showView(current);
 }
