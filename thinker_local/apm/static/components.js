@@ -62,12 +62,17 @@ export function traceRows(traces) {
 // `extra(line)` adds the last cell (the trace link, on the Logs page).
 const LEVEL_CLASS = { ERROR: "error", WARNING: "warn", DEBUG: "debug" };
 
-export function logRows(lines, { time = clockTime, marked = () => false, extra = () => "" } = {}) {
+// The runtime's logging prefix ([LEVEL], time, request id, datadog-lambda's ids) is in the other
+// columns: the message cell shows what the function said (the whole line is its tooltip).
+const LOGGING_PREFIX = /^\[[A-Z]+\]\t[^\t]*\t[^\t]*\t(\[dd\.trace_id=[^\]]*\]\t)?/;
+
+export function logRows(lines, { time = clockTime, marked = () => false, request = () => "", extra = () => "" } = {}) {
   return lines.map((l) => `<tr class="log-line level-${esc(l.level.toLowerCase())}${marked(l) ? " marked" : ""}" data-id="${l.id}" data-span="${esc(l.span_id || l.handler_span_id || "")}">
       <td class="mono muted">${time(l.time)}</td>
       <td class="log-function">${esc(l.function || "–")}</td>
+      ${request(l)}
       <td><span class="badge level ${LEVEL_CLASS[l.level] || ""}">${esc(l.level)}</span></td>
-      <td class="log-message mono">${esc(l.message)}</td>
+      <td class="log-message mono" title="${esc(l.message)}">${esc(l.message.replace(LOGGING_PREFIX, ""))}</td>
       ${extra(l)}
     </tr>`).join("");
 }

@@ -28,7 +28,7 @@ export async function show(view, params, navigate) {
     </form>
     <div class="card logs-card">
       <div class="muted small logs-summary" id="logs-summary"></div>
-      <table class="logs"><thead><tr><th>Time</th><th>Function</th><th>Level</th><th>Message</th><th>Trace</th></tr></thead>
+      <table class="logs"><thead><tr><th>Time</th><th>Function</th><th>Request</th><th>Level</th><th>Message</th><th>Trace</th></tr></thead>
         <tbody id="log-rows"></tbody></table>
       <div class="empty" id="logs-empty" hidden>No line matches.</div>
       <div class="empty"><button type="button" id="logs-older" hidden>Older lines</button></div>
@@ -49,7 +49,11 @@ export async function show(view, params, navigate) {
   const traceCell = (l) => `<td class="mono">${l.trace_id
     ? `<a href="${esc(link(`/traces/${l.trace_id}`, { view: "logs" }))}" class="log-trace">${esc(String(l.trace_id).slice(-16))}</a>`
     : `<span class="muted">–</span>`}</td>`;
-  const rows = (lines) => logRows(lines, { extra: traceCell });
+  // A line's request id filters the page to its invocation.
+  const requestCell = (l) => `<td class="mono">${l.request_id
+    ? `<a href="${esc(link("/logs", { request_id: l.request_id }))}" title="${esc(l.request_id)}">${esc(l.request_id.slice(0, 8))}</a>`
+    : `<span class="muted">–</span>`}</td>`;
+  const rows = (lines) => logRows(lines, { request: requestCell, extra: traceCell });
   let shown = 0;
   const count = () => {
     document.getElementById("logs-summary").textContent = `${shown} line${shown === 1 ? "" : "s"} shown${live ? " · live: new lines appear at the top" : ""}`;
