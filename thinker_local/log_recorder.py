@@ -2,9 +2,10 @@
 
 ``make up`` subscribes a :class:`LogRecorder` to the stack's
 :class:`~thinker_local.output.Output`, beside the REPORT recorder: each line an execution
-environment writes is read (:mod:`thinker_local.logs`) and queued; a thread of its own writes the
-queue in one transaction every :data:`FLUSH_S` seconds (sooner once :data:`MAX_BATCH` lines
-wait), so a chatty function never waits on SQLite. The stack's own lines (its messages, the
+environment writes is queued, and a thread of its own reads the queued lines
+(:mod:`thinker_local.logs`) and writes them in one transaction every :data:`FLUSH_S` seconds
+(sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
+a chatty function never waits on SQLite. The stack's own lines (its messages, the
 gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
 function's lines (``sam local start-api``'s output) hands each to :meth:`LogRecorder.feed`.
 """
@@ -33,10 +34,11 @@ class LogRecorder:
     def __init__(self, store: TraceStore, functions: Sequence[FunctionInfo]) -> None:
         self._logs = store.logs
         self._names = function_names(functions)
-        # One reader per writer: a traceback's lines follow each other in one writer's output.
-        self._readers: dict[str | None, LineReader] = {}
-        self._pending: list[LogRecord] = []
+        self._readers: dict[str, LineReader] = {}
+        self._pending: list[LogLine] = []
         self._lock = threading.Lock()
+        # Lines are read in the order printed: one flush at a time.
+        self._writing = threading.Lock()
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="log-recorder", daemon=True)
@@ -45,7 +47,7 @@ class LogRecorder:
     def listener(self, line: LogLine) -> None:
         """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
         if line.source in self._names:
-            self.feed(line.text, source=line.source, request_id=line.request_id, at=line.time)
+            self._queue(line)
 
     def feed(
         self,
@@ -54,31 +56,37 @@ class LogRecorder:
         source: str | None = None,
         request_id: str | None = None,
         at: float | None = None,
-    ) -> LogRecord:
+    ) -> None:
         """Queue one line; ``source`` names its function (logical id or name) when known,
         ``request_id`` the invocation it was printed in, ``at`` when (epoch seconds, default now).
         """
-        written = time.time() if at is None else at
+        self._queue(LogLine(source or "", text, time.time() if at is None else at, request_id))
+
+    def _queue(self, line: LogLine) -> None:
         with self._lock:
-            reader = self._readers.setdefault(source, LineReader())
-            record = reader.read(
-                text,
-                function=self._names.get(source or ""),
-                time_ns=int(written * 1e9),
-                request_id=request_id,
-            )
-            self._pending.append(record)
+            self._pending.append(line)
             if len(self._pending) >= MAX_BATCH:
                 self._wake.set()
-        return record
 
     def flush(self) -> None:
-        """Write what is queued now."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-        # A store that cannot be written loses these lines; they were printed all the same.
-        with contextlib.suppress(sqlite3.Error):
-            self._logs.add(batch)
+        """Read and write what is queued now (on the writing thread, or after it stopped)."""
+        with self._writing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            records = [self._read(line) for line in batch]
+            # A store that cannot be written loses these lines; they were printed all the same.
+            with contextlib.suppress(sqlite3.Error):
+                self._logs.add(records)
+
+    def _read(self, line: LogLine) -> LogRecord:
+        # One reader per writer: a traceback's lines follow each other in one writer's output.
+        reader = self._readers.setdefault(line.source, LineReader())
+        return reader.read(
+            line.text,
+            function=self._names.get(line.source),
+            time_ns=int(line.time * 1e9),
+            request_id=line.request_id,
+        )
 
     def close(self) -> None:
         """Write what is queued and stop the writing thread."""

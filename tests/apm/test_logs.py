@@ -270,5 +270,29 @@ def test_the_logs_api_searches_tails_from_its_cursor_and_rejects_bad_filters(
         for params in ({"level": "loud"}, {"from": "yesterday"}, {"after": "-1"}):
             response = requests.get(f"{apm}/api/logs", params=params, timeout=10)
             assert response.status_code == 400, params
+        functions = requests.get(f"{apm}/api/logs/functions", timeout=10).json()
+        assert functions == {"functions": ["F", "ThinkerApiFunction"]}
         missing = requests.get(f"{apm}/api/traces/{'0' * 32}/logs", timeout=10)
         assert missing.status_code == 404
+
+
+def test_search_text_is_literal_and_a_function_finds_lines_named_by_their_span(
+    store: TraceStore, traced: tuple[str, dict[str, str]]
+) -> None:
+    _, ids = traced
+    recorder = LogRecorder(store, [API])
+    # As from sam local: no function named; the microservice's handler span names it.
+    recorder.feed(f"START RequestId: {REQUEST} Version: $LATEST")
+    recorder.feed("100% done_ok", request_id=REQUEST)
+    recorder.feed("100 percent done", source="ThinkerApiFunction", request_id=ids["thinker-api"])
+    recorder.close()
+    found = store.logs.search(LogQuery(text="100% DONE_"))
+    assert [line["message"] for line in found] == ["100% done_ok"]
+    microservice = store.logs.search(LogQuery(function="thinker-microservice"))
+    assert [line["message"] for line in microservice] == [
+        "100% done_ok",
+        f"START RequestId: {REQUEST} Version: $LATEST",
+    ]
+    assert [line["message"] for line in store.logs.search(LogQuery(function=API.name))] == [
+        "100 percent done"
+    ]

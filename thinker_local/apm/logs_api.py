@@ -71,6 +71,11 @@ async def logs(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(_search, request.app[STORE], query))
 
 
+async def functions(request: web.Request) -> web.Response:
+    names = await asyncio.to_thread(request.app[STORE].logs.functions)
+    return web.json_response({"functions": names})
+
+
 async def trace_logs(request: web.Request) -> web.Response:
     store = request.app[STORE]
     trace_id = await asyncio.to_thread(store.find_trace, request.match_info["trace_id"])
@@ -82,4 +87,5 @@ async def trace_logs(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/logs", logs)
+    app.router.add_get("/api/logs/functions", functions)
     app.router.add_get("/api/traces/{trace_id}/logs", trace_logs)

@@ -12,6 +12,8 @@ are deleted as new ones are written.
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_by_time ON logs (time);
 CREATE INDEX IF NOT EXISTS logs_by_request ON logs (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS logs_by_trace ON logs (trace_low) WHERE trace_low IS NOT NULL;
+CREATE INDEX IF NOT EXISTS logs_by_function ON logs (function, id);
 CREATE INDEX IF NOT EXISTS spans_by_request_id ON spans (json_extract(meta, '$.request_id'))
     WHERE name = 'aws.lambda';
 """
@@ -125,6 +128,14 @@ class Logs:
         """The id of the newest line (0 when there is none): where a live tail starts."""
         return int(self._db.query("SELECT COALESCE(MAX(id), 0) AS n FROM logs")[0]["n"])
 
+    def functions(self) -> list[str]:
+        """The functions that wrote the stored lines, and the template's, by name."""
+        rows = self._db.query(
+            "SELECT DISTINCT function FROM logs WHERE function IS NOT NULL"
+            " UNION SELECT name FROM functions ORDER BY 1"
+        )
+        return [row[0] for row in rows]
+
     def count(self) -> int:
         return int(self._db.query("SELECT COUNT(*) AS n FROM logs")[0]["n"])
 
@@ -132,16 +143,9 @@ class Logs:
         """Lines matching ``query``: newest first, or oldest first after a tail's cursor."""
         clauses, params = ["1"], list[Any]()
         if query.text:
-            clauses.append("instr(lower(l.message), lower(?)) > 0")
-            params.append(query.text)
-        if query.function:
-            # A line without a function (sam local) is its invocation's handler span's.
-            clauses.append(
-                "(l.function = ? OR (l.function IS NULL AND l.request_id IN"
-                f" (SELECT json_extract(meta, '$.request_id') {_HANDLER_SPANS} IS NOT NULL"
-                " AND json_extract(meta, '$.functionname') = ?)))"
-            )
-            params += [query.function, query.function]
+            # LIKE, not lower(): SQLite's LIKE ignores (ASCII) case, at twice the speed.
+            clauses.append("l.message LIKE ? ESCAPE '\\'")
+            params.append("%" + re.sub(r"([\\%_])", r"\\\1", query.text) + "%")
         if query.level:
             clauses.append(f"l.level IN ({','.join('?' * len(_at_least(query.level)))})")
             params += _at_least(query.level)
@@ -156,12 +160,36 @@ class Logs:
                 clauses.append(clause)
                 params.append(value)
         # A tail reads forward from its cursor; a search shows the newest lines first.
-        order = "ASC" if query.after_id is not None else "DESC"
-        rows = self._db.query(
-            f"SELECT l.* FROM logs l WHERE {' AND '.join(clauses)} ORDER BY l.id {order} LIMIT ?",  # noqa: S608 (fixed clauses; values are bound)
-            (*params, max(1, min(query.limit, MAX_PAGE))),
+        forward = query.after_id is not None
+        limit = max(1, min(query.limit, MAX_PAGE))
+        if not query.function:
+            return self._with_traces(self._select(clauses, params, forward, limit))
+        # Two queries rather than an OR, which would read every line of the function to sort
+        # them: the lines that name it, and those that name none whose invocation's handler
+        # span does (sam local).
+        own = self._select([*clauses, "l.function = ?"], [*params, query.function], forward, limit)
+        named_by_span = self._select(
+            [
+                *clauses,
+                "l.function IS NULL",
+                f"l.request_id IN (SELECT json_extract(meta, '$.request_id') {_HANDLER_SPANS}"
+                " IS NOT NULL AND json_extract(meta, '$.functionname') = ?)",
+            ],
+            [*params, query.function],
+            forward,
+            limit,
         )
-        return self._with_traces(rows)
+        rows = sorted([*own, *named_by_span], key=lambda row: row["id"], reverse=not forward)
+        return self._with_traces(rows[:limit])
+
+    def _select(
+        self, clauses: list[str], params: list[Any], forward: bool, limit: int
+    ) -> list[sqlite3.Row]:
+        return self._db.query(
+            f"SELECT l.* FROM logs l WHERE {' AND '.join(clauses)}"  # noqa: S608 (fixed clauses; values are bound)
+            f" ORDER BY l.id {'ASC' if forward else 'DESC'} LIMIT ?",
+            (*params, limit),
+        )
 
     def of_trace(self, trace_id: str) -> list[dict[str, Any]]:
         """Every line of a trace (stored id form), both functions', in the order written.

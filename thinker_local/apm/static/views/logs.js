@@ -12,7 +12,7 @@ const FILTERS = ["q", "function", "level", "request_id"];
 export async function show(view, params, navigate) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) || ""]));
   const live = params.get("live") === "1";
-  const { functions } = await api("/api/serverless", { window: windowParam() });
+  const { functions } = await api("/api/logs/functions");
   const options = (values, chosen, any) => [`<option value="">${any}</option>`,
     ...values.map((v) => `<option${v === chosen ? " selected" : ""}>${esc(v)}</option>`)].join("");
   view.innerHTML = `
@@ -20,7 +20,7 @@ export async function show(view, params, navigate) {
     <div class="sub">What the functions printed: Lambda's START, END and REPORT lines, their logging and print output, runtime errors. Each line links to its trace.</div>
     <form class="filters" id="log-filters">
       <input name="q" placeholder="Search text" value="${esc(filters.q)}">
-      <select name="function">${options(functions.map((f) => f.name), filters.function, "All functions")}</select>
+      <select name="function">${options(functions, filters.function, "All functions")}</select>
       <select name="level">${options(["DEBUG", "INFO", "WARNING", "ERROR"], filters.level.toUpperCase(), "Any level")}</select>
       <input name="request_id" placeholder="Request id" value="${esc(filters.request_id)}">
       <button type="submit">Search</button>
