@@ -7,7 +7,9 @@ environment writes is queued, and a thread of its own reads the queued lines
 (sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
 a chatty function never waits on SQLite. The stack's own lines (its messages, the
 gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
-function's lines (``sam local start-api``'s output) hands each to :meth:`LogRecorder.feed`.
+function's lines (``sam local start-api``'s output) hands each to :meth:`LogRecorder.feed`; of
+lines fed without a source, those outside any invocation (between an END and the next START) are
+not kept unless they are errors.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from collections.abc import Sequence
 
 from .invocation_log import function_names
-from .logs import LineReader, LogRecord
+from .logs import ERROR, LineReader, LogRecord
 from .output import LogLine
 from .store import TraceStore
 from .store.invocations import FunctionInfo
@@ -73,20 +75,25 @@ class LogRecorder:
         with self._writing:
             with self._lock:
                 batch, self._pending = self._pending, []
-            records = [self._read(line) for line in batch]
+            records = [record for line in batch if (record := self._read(line)) is not None]
             # A store that cannot be written loses these lines; they were printed all the same.
             with contextlib.suppress(sqlite3.Error):
                 self._logs.add(records)
 
-    def _read(self, line: LogLine) -> LogRecord:
+    def _read(self, line: LogLine) -> LogRecord | None:
+        """The line read; ``None`` for a line of unknown source outside any invocation (what
+        ``sam local`` prints of its own between the containers' lines)."""
         # One reader per writer: a traceback's lines follow each other in one writer's output.
         reader = self._readers.setdefault(line.source, LineReader())
-        return reader.read(
+        record = reader.read(
             line.text,
             function=self._names.get(line.source),
             time_ns=int(line.time * 1e9),
             request_id=line.request_id,
         )
+        if line.source or record.request_id or record.level == ERROR:
+            return record
+        return None
 
     def close(self) -> None:
         """Write what is queued and stop the writing thread."""

@@ -296,3 +296,27 @@ def test_search_text_is_literal_and_a_function_finds_lines_named_by_their_span(
     assert [line["message"] for line in store.logs.search(LogQuery(function=API.name))] == [
         "100 percent done"
     ]
+
+
+def test_lines_fed_without_a_source_are_kept_inside_invocations_and_errors_outside(
+    store: TraceStore,
+) -> None:
+    recorder = LogRecorder(store, [API])
+    # sam local start-api's output: its own lines around the containers'.
+    for line in (
+        "Mounting ThinkerApiFunction at http://127.0.0.1:3000/think [GET]",
+        f"START RequestId: {REQUEST} Version: $LATEST",
+        "printed by the handler",
+        f"END RequestId: {REQUEST}",
+        '127.0.0.1 - - [02/Dec/2026 03:05:46] "GET /think/ HTTP/1.1" 200 -',
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app'",
+    ):
+        recorder.feed(line)
+    recorder.close()
+    kept = [(line["request_id"], line["message"][:12]) for line in store.logs.search(LogQuery())]
+    assert kept[::-1] == [
+        (REQUEST, "START Reques"),
+        (REQUEST, "printed by t"),
+        (REQUEST, "END RequestI"),
+        (None, "[ERROR] Runt"),
+    ]
