@@ -35,6 +35,8 @@ class LogRecorder:
 
     def __init__(self, store: TraceStore, functions: Sequence[FunctionInfo]) -> None:
         self._logs = store.logs
+        # Retention is applied as lines are written; lines of an earlier run may be too old now.
+        self._logs.prune()
         self._names = function_names(functions)
         self._readers: dict[str, LineReader] = {}
         self._pending: list[LogLine] = []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -320,3 +323,24 @@ def test_lines_fed_without_a_source_are_kept_inside_invocations_and_errors_outsi
         (REQUEST, "END RequestI"),
         (None, "[ERROR] Runt"),
     ]
+
+
+def test_the_logs_command_follows_new_lines_until_interrupted(store: TraceStore) -> None:
+    store.logs.add([LogRecord(function="F", time_ns=time.time_ns(), level=INFO, message="old")])
+    command = [sys.executable, "-m", "thinker_local", "logs", "-f", "--store", str(store.path)]
+    follower = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert follower.stdout is not None
+        assert follower.stdout.readline().rstrip().endswith("  F  INFO     -  old")
+        # Written by another process, as the stack would.
+        with TraceStore(store.path) as writer:
+            writer.logs.add(
+                [LogRecord(function="G", time_ns=time.time_ns(), level=ERROR, message="new")]
+            )
+        assert follower.stdout.readline().rstrip().endswith("  G  ERROR    -  new")
+        follower.send_signal(signal.SIGINT)
+        assert follower.wait(timeout=10) == 0
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()

@@ -152,12 +152,29 @@ def test_the_logs_page_finds_a_line_by_text_and_opens_its_trace(
     stack, trace_id = seeded
     page.goto(f"{stack.info.apm}/logs")
     expect(page.locator(".topbar nav a.active")).to_have_text("Logs")
-    page.locator("#log-filters input[name=q]").fill("unknown subject")
+    page.locator("#log-filters input[name=q]").fill(FOO_BAR_LINE)
     page.locator("#log-filters button").click()
-    expect(page).to_have_url(re.compile(r"q=unknown\+subject"))
+    expect(page).to_have_url(re.compile(r"q=unknown\+subject\+%27foo_bar%27"))
     rows = page.locator("#log-rows tr")
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text(FOO_BAR_LINE)
     rows.locator("a.log-trace").click()
     expect(page).to_have_url(re.compile(rf"/traces/{trace_id}\?"))
     expect(page.locator("#trace-logs tr").filter(has_text=FOO_BAR_LINE)).to_have_count(1)
+
+
+def test_the_logs_page_tails_new_lines_live(
+    page: Page,  # noqa: F811 (the fixture)
+    seeded: tuple[StackProcess, str],
+) -> None:
+    stack, _ = seeded
+    page.goto(f"{stack.info.apm}/logs?live=1")
+    rows = page.locator("#log-rows tr")
+    expect(rows.filter(has_text=FOO_BAR_LINE)).to_have_count(1)
+    response = requests.get(stack.info.api + "/think/?subject=tail_probe", timeout=60)
+    assert response.status_code == 200
+    fresh = rows.filter(has_text="unknown subject 'tail_probe'")
+    expect(fresh).to_have_count(1, timeout=15_000)
+    # Newest first: the new lines are above the seed's.
+    ids = [int(row.get_attribute("data-id") or 0) for row in rows.all()]
+    assert ids == sorted(ids, reverse=True)
