@@ -22,6 +22,8 @@ from thinker_local.harness.progress import ProgressBar
 from thinker_local.harness.subjects import read_subjects, subject_query, subjects_for
 
 UNKNOWN_SHARE = 0.3
+# Subjects no thinker knows, like the seed request's foo_bar: their answers carry errors.
+UNKNOWN_SUBJECTS = ("foo_bar", "astrology", "perpetual_motion", "free_lunch")
 # The subjects the microservice is seeded with.
 THOUGHTS = Path(__file__).resolve().parents[1] / "microservice_lambda/microservice/thoughts.json"
 
@@ -56,7 +58,7 @@ def plan(count: int, seed: int) -> list[Planned]:
     known = read_subjects(THOUGHTS)
     return [
         Planned(
-            subjects=tuple(subjects_for(rng, known, UNKNOWN_SHARE)),
+            subjects=tuple(subjects_for(rng, known, UNKNOWN_SHARE, UNKNOWN_SUBJECTS)),
             trace_id=secrets.token_hex(16),
             parent_id=secrets.randbits(63) | 1,
         )

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
 import secrets
@@ -383,11 +382,3 @@ def _exit_message(request_id: str, code: int) -> str:
     else:
         status = f"exit status {code}"
     return f"RequestId: {request_id} Error: Runtime exited with error: {status}"
-
-
-def error_message(result: InvocationResult) -> str:
-    """The errorMessage of an error result, for logs."""
-    try:
-        return str(json.loads(result.payload).get("errorMessage", ""))
-    except (ValueError, AttributeError):
-        return result.payload.decode("utf-8", "replace")

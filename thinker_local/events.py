@@ -21,8 +21,6 @@ from urllib.parse import unquote
 from .account import LocalAccount
 from .template import Api
 
-# API Gateway's answer when the integration fails or answers something it cannot map.
-INTERNAL_SERVER_ERROR = b'{"message": "Internal server error"}'
 # Keys a proxy response may have; any other key makes API Gateway answer 502.
 _RESPONSE_KEYS = frozenset(
     {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}

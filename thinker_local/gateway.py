@@ -4,9 +4,9 @@ A request goes: route matching (API Gateway's rules) → on AWS_IAM routes, the 
 then IAM: the signer's policies must allow ``execute-api:Invoke`` on the method's ARN
 (:mod:`thinker_local.iam`) → the v1 proxy event (:mod:`thinker_local.events`) → an invocation
 of the route's function (:mod:`thinker_local.pool`) → the proxy response mapped back to HTTP.
-Failures answer what API Gateway answers: 403 for an unknown route, a bad signature or a caller
-IAM does not allow, 502 when the function fails or answers something malformed, 504 when the
-integration takes longer than its timeout.
+Failures answer what API Gateway answers (:mod:`thinker_local.gateway_errors`): 403 for an
+unknown route, a bad signature or a caller IAM does not allow, 502 when the function fails or
+answers something malformed, 504 when the integration takes longer than its timeout.
 """
 
 from __future__ import annotations
@@ -23,18 +23,19 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from .account import LocalAccount
-from .events import (
+from .events import HttpRequest, Identity, MalformedProxyResponse, http_response, proxy_event
+from .gateway_errors import (
+    ENDPOINT_REQUEST_TIMED_OUT,
     INTERNAL_SERVER_ERROR,
-    HttpRequest,
-    Identity,
-    MalformedProxyResponse,
-    http_response,
-    proxy_event,
+    REQUEST_ID_HEADER,
+    SignatureError,
+    missing_authentication_token,
+    not_authorized,
 )
-from .iam import Caller, Decision, LocalIam
+from .iam import LocalIam
 from .output import Output
 from .pool import LambdaService
-from .sigv4 import SignatureError, missing_token, verify
+from .sigv4 import verify
 from .template import Api, Route
 
 # API Gateway's payload limit.
@@ -42,7 +43,6 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 _PROXY = re.compile(r"^\{(\w+)\+\}$")
 _PARAMETER = re.compile(r"^\{(\w+)\}$")
-_INTERNAL_ERROR = "InternalServerErrorException"
 INVOKE = "execute-api:Invoke"
 
 
@@ -108,16 +108,6 @@ def _match_resource(
     return tuple(score), parameters
 
 
-def error_response(
-    status: int, body: bytes, request_id: str, error_type: str | None = None
-) -> web.Response:
-    """One of API Gateway's own error answers."""
-    headers = {"x-amzn-RequestId": request_id}
-    if error_type:
-        headers["x-amzn-ErrorType"] = error_type
-    return web.Response(status=status, body=body, content_type="application/json", headers=headers)
-
-
 class Gateway:
     """The HTTP front of one API: matches, authorises, invokes, answers."""
 
@@ -160,7 +150,7 @@ class Gateway:
         path = request.raw_path.split("?", 1)[0]
         match = match_route(self.api.routes, request.method, path)
         if match is None:
-            return self._denied(missing_token(), request_id)
+            return missing_authentication_token().answer.response(request_id)
         body = await request.read()
         headers = list(request.headers.items())
         identity = None
@@ -176,13 +166,20 @@ class Gateway:
                     keys=self._iam.signing_credentials,
                 )
             except SignatureError as error:
-                return self._denied(error, request_id)
+                return error.answer.response(request_id)
             caller = self._iam.caller(signed.access_key)
             assert caller is not None, "a signature checks out only with a key issued here"
             resource = self._method_arn(request.method, request.path)
             decision = self._iam.authorize(caller, INVOKE, resource)
             if not decision.allowed:
-                return self._not_authorized(caller, resource, decision, request_id)
+                denied = not_authorized(
+                    caller.arn,
+                    INVOKE,
+                    resource,
+                    self._account.account_id,
+                    explicit_deny=decision.explicit_deny,
+                )
+                return denied.response(request_id)
             identity = Identity(
                 access_key=signed.access_key,
                 account_id=caller.account_id,
@@ -219,9 +216,9 @@ class Gateway:
         except TimeoutError:
             self._abandoned.add(invocation)
             invocation.add_done_callback(self._abandoned.discard)
-            return error_response(504, b'{"message": "Endpoint request timed out"}', request_id)
+            return ENDPOINT_REQUEST_TIMED_OUT.response(request_id)
         if not result.ok:
-            return error_response(502, INTERNAL_SERVER_ERROR, request_id, _INTERNAL_ERROR)
+            return INTERNAL_SERVER_ERROR.response(request_id)
         try:
             answer = http_response(result.payload)
         except MalformedProxyResponse as error:
@@ -230,19 +227,15 @@ class Gateway:
                 f"Execution failed due to configuration error: Malformed Lambda proxy response"
                 f" ({error})",
             )
-            return error_response(502, INTERNAL_SERVER_ERROR, request_id, _INTERNAL_ERROR)
+            return INTERNAL_SERVER_ERROR.response(request_id)
 
         response_headers: CIMultiDict[str] = CIMultiDict()
         for name, value in answer.headers:
             if name.lower() not in _HOP_BY_HOP:
                 response_headers.add(name, value)
         response_headers.setdefault("Content-Type", "application/json")
-        response_headers["x-amzn-RequestId"] = request_id
+        response_headers[REQUEST_ID_HEADER] = request_id
         return web.Response(status=answer.status, headers=response_headers, body=answer.body)
-
-    def _denied(self, error: SignatureError, request_id: str) -> web.Response:
-        body = json.dumps({"message": error.message}, separators=(",", ":")).encode()
-        return error_response(403, body, request_id, error.error_type)
 
     def _method_arn(self, method: str, path: str) -> str:
         """The ARN IAM policies name a request by: ``…:API/STAGE/METHOD/PATH``."""
@@ -251,19 +244,6 @@ class Gateway:
             f"arn:{a.partition}:execute-api:{a.region}:{a.account_id}"
             f":{api.api_id}/{api.stage}/{method.upper()}/{path.lstrip('/')}"
         )
-
-    def _not_authorized(
-        self, caller: Caller, resource: str, decision: Decision, request_id: str
-    ) -> web.Response:
-        """API Gateway's answer to a valid signature whose identity may not call the route."""
-        # API Gateway masks all but the last four digits of the account in the resource.
-        account = self._account.account_id
-        shown = resource.replace(f":{account}:", f":{'*' * (len(account) - 4)}{account[-4:]}:", 1)
-        message = f"User: {caller.arn} is not authorized to perform: {INVOKE} on resource: {shown}"
-        if decision.explicit_deny:
-            message += " with an explicit deny"
-        body = json.dumps({"Message": message}, separators=(",", ":")).encode()
-        return error_response(403, body, request_id, "AccessDeniedException")
 
 
 def _local_port(request: web.Request) -> int:

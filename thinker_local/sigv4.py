@@ -4,7 +4,8 @@ The request's canonical form is rebuilt the way AWS rebuilds it on its side (URI
 query parameters decoded then re-encoded per RFC 3986 and sorted, the signed headers, the payload
 hash), signed with the secret key of the caller's access key, and compared with the signature the
 caller sent. Whether the caller may call the route is the gateway's next question (IAM).
-Failures carry API Gateway's own messages, so a client sees locally what it would see in AWS.
+Failures carry API Gateway's own messages (:mod:`thinker_local.gateway_errors`), so a client sees
+locally what it would see in AWS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
 from .account import Credentials, LocalAccount
+from .gateway_errors import (
+    SignatureError,
+    expired_token,
+    missing_authentication_token,
+    unrecognized_client,
+)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "execute-api"
@@ -26,20 +33,6 @@ SERVICE = "execute-api"
 MAX_SKEW = timedelta(minutes=5)
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _AUTH_PARAMETER = re.compile(r"(\w+)=([^,\s]*)")
-
-
-class SignatureError(Exception):
-    """The request is not signed as API Gateway requires; ``message`` is its answer (403)."""
-
-    def __init__(self, message: str, error_type: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_type = error_type  # API Gateway's x-amzn-ErrorType
-
-
-def missing_token() -> SignatureError:
-    """API Gateway's answer to an unsigned request (and to an unknown route)."""
-    return SignatureError("Missing Authentication Token", "MissingAuthenticationTokenException")
 
 
 @dataclass(frozen=True)
@@ -67,67 +60,52 @@ def verify(
     now = now or datetime.now(UTC)
     authorization = _header(headers, "authorization")
     if authorization is None:
-        raise missing_token()
+        raise missing_authentication_token()
     algorithm, _, rest = authorization.partition(" ")
     if algorithm != ALGORITHM:
-        raise SignatureError(
-            f"Unsupported signing algorithm '{algorithm}': API Gateway takes {ALGORITHM}.",
-            "IncompleteSignatureException",
+        raise SignatureError.incomplete(
+            f"Unsupported signing algorithm '{algorithm}': API Gateway takes {ALGORITHM}."
         )
     parameters = dict(_AUTH_PARAMETER.findall(rest))
     for required in ("Credential", "SignedHeaders", "Signature"):
         if required not in parameters:
-            raise SignatureError(
+            raise SignatureError.incomplete(
                 f"Authorization header requires '{required}' parameter."
-                f" Authorization={authorization}",
-                "IncompleteSignatureException",
+                f" Authorization={authorization}"
             )
     amz_date = _header(headers, "x-amz-date")
     if amz_date is None:
-        raise SignatureError(
+        raise SignatureError.incomplete(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date'"
-            f" header. Authorization={authorization}",
-            "IncompleteSignatureException",
+            f" header. Authorization={authorization}"
         )
     signed_at = _parse_date(amz_date)
     _check_skew(amz_date, signed_at, now)
 
     credential = parameters["Credential"].split("/")
     if len(credential) != 5 or credential[4] != "aws4_request":
-        raise SignatureError(
-            "Credential should be scoped to a valid region. ", "InvalidSignatureException"
-        )
+        raise SignatureError.invalid("Credential should be scoped to a valid region. ")
     access_key, date, region, service, _ = credential
     credentials = keys(access_key)
     if credentials is None or _header(headers, "x-amz-security-token") != credentials.session_token:
-        raise SignatureError(
-            "The security token included in the request is invalid.",
-            "UnrecognizedClientException",
-        )
+        raise unrecognized_client()
     if credentials.expiration is not None and credentials.expiration <= now:
-        raise SignatureError(
-            "The security token included in the request is expired", "ExpiredTokenException"
-        )
+        raise expired_token()
     if date != amz_date[:8]:
-        raise SignatureError(
+        raise SignatureError.invalid(
             f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
-            f" from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'.",
-            "InvalidSignatureException",
+            f" from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'."
         )
     if region != account.region:
-        raise SignatureError(
-            "Credential should be scoped to a valid region. ", "InvalidSignatureException"
-        )
+        raise SignatureError.invalid("Credential should be scoped to a valid region. ")
     if service != SERVICE:
-        raise SignatureError(
-            f"Credential should be scoped to correct service: '{SERVICE}'. ",
-            "InvalidSignatureException",
+        raise SignatureError.invalid(
+            f"Credential should be scoped to correct service: '{SERVICE}'. "
         )
     signed_headers = parameters["SignedHeaders"].split(";")
     if "host" not in signed_headers:
-        raise SignatureError(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
-            "InvalidSignatureException",
+        raise SignatureError.invalid(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
 
     canonical = canonical_request(method, raw_path, query, headers, signed_headers, body)
@@ -135,12 +113,11 @@ def verify(
     to_sign = string_to_sign(amz_date, scope, canonical)
     expected = signature(credentials.secret_access_key, date, region, service, to_sign)
     if not hmac.compare_digest(expected, parameters["Signature"]):
-        raise SignatureError(
+        raise SignatureError.invalid(
             "The request signature we calculated does not match the signature you provided."
             " Check your AWS Secret Access Key and signing method. Consult the service"
             " documentation for details.\n\nThe Canonical String for this request should have"
-            f" been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n",
-            "InvalidSignatureException",
+            f" been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
         )
     return SignedBy(access_key=access_key)
 
@@ -221,10 +198,9 @@ def _parse_date(amz_date: str) -> datetime:
     try:
         return datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=UTC)
     except ValueError:
-        raise SignatureError(
+        raise SignatureError.incomplete(
             f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See"
-            " http://en.wikipedia.org/wiki/ISO_8601",
-            "IncompleteSignatureException",
+            " http://en.wikipedia.org/wiki/ISO_8601"
         ) from None
 
 
@@ -232,14 +208,11 @@ def _check_skew(amz_date: str, signed_at: datetime, now: datetime) -> None:
     stamp = now.strftime(_AMZ_DATE)
     if signed_at < now - MAX_SKEW:
         earliest = (now - MAX_SKEW).strftime(_AMZ_DATE)
-        raise SignatureError(
-            f"Signature expired: {amz_date} is now earlier than {earliest} ({stamp} - 5 min.)",
-            "InvalidSignatureException",
+        raise SignatureError.invalid(
+            f"Signature expired: {amz_date} is now earlier than {earliest} ({stamp} - 5 min.)"
         )
     if signed_at > now + MAX_SKEW:
         latest = (now + MAX_SKEW).strftime(_AMZ_DATE)
-        raise SignatureError(
-            f"Signature not yet current: {amz_date} is still later than {latest}"
-            f" ({stamp} + 5 min.)",
-            "InvalidSignatureException",
+        raise SignatureError.invalid(
+            f"Signature not yet current: {amz_date} is still later than {latest} ({stamp} + 5 min.)"
         )

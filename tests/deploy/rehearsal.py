@@ -15,9 +15,9 @@ from typing import Any
 
 from samcli.cli.types import CfnParameterOverridesType
 from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 from tests.support.processes import REPO
+from thinker_local.template import packaged, read_document
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ARTIFACT_BUCKET = "thinker-artifacts"
@@ -41,14 +41,10 @@ def deploy_parameters() -> dict[str, str]:
 
 def packaged_template() -> dict[str, Any]:
     """template.yaml as `sam package` uploads it: code and layer contents in S3."""
-    template: dict[str, Any] = yaml_parse((REPO / "template.yaml").read_text())
-    for resource in template["Resources"].values():
-        properties = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri"):
-            if isinstance(properties.get(key), str):
-                directory = properties[key].strip("/")
-                properties[key] = f"s3://{ARTIFACT_BUCKET}/{directory}.zip"
-    return template
+    return packaged(
+        read_document(REPO / "template.yaml"),
+        lambda directory: f"s3://{ARTIFACT_BUCKET}/{directory.strip('/')}.zip",
+    )
 
 
 class _NoManagedPolicyLookups:

@@ -20,13 +20,10 @@ def lambda_process_env(
     logical_id: str, name: str, agent: str, code: str, **resolved: str
 ) -> dict[str, str]:
     return {
-        **function_environment(logical_id, **resolved),
-        # What Lambda sets, and what keeps the library quiet outside AWS (no Extension here).
+        # The local stack's environment: traces to the agent, no Extension, no secret.
+        **function_environment(logical_id, agent, **resolved),
+        # What Lambda sets, and what keeps the library quiet outside AWS.
         "AWS_LAMBDA_FUNCTION_NAME": name,
-        "DD_TRACE_AGENT_URL": agent,
-        "DD_FLUSH_TO_LOG": "true",
-        "DD_ENHANCED_METRICS": "false",
-        "DD_API_KEY_SECRET_ARN": "",
         "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
         "DD_REMOTE_CONFIGURATION_ENABLED": "false",
         "PYTHONPATH": f"{code}:.",

@@ -17,7 +17,8 @@ from . import api, live, logs_api, serverless_api
 
 APM_PORT = 8080
 STATIC = Path(__file__).with_name("static")
-# thinker-api's OpenAPI description, served beside the traces it explains.
+# The project's OpenAPI descriptions, if it keeps an openapi/ beside this package: served with
+# the traces they explain.
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 # The addresses a person can open or bookmark; all served by the page shell.
 PAGES = (

@@ -1,7 +1,7 @@
 """The service map: who calls whom, how often, how well, and where each box goes on the page.
 
 - An **edge** joins two services when a span of one has a child span in the other (the HTTP
-  client span of thinker-api and the API Gateway span of the API it calls), or when a client span
+  client span of one function and the API Gateway span of the API it calls), or when a client span
   calls an inferred service (DynamoDB, by ``peer.service``). Its figures are those of the
   callee's side of each call: the child span, or the client span for an inferred service.
 - The **layout** is layered by call depth, left to right: a service sits one column right of its

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "call", help="call an AWS_IAM route, signed with the developer's keys", description=__doc__
     )
-    parser.add_argument("url", help="e.g. 'http://127.0.0.1:8000/?subject=technology'")
+    parser.add_argument("url", help="e.g. 'http://127.0.0.1:8000/some/path?name=value'")
     parser.add_argument("-X", "--method", default="GET")
     parser.add_argument("-d", "--data", default="", help="the request body")
     parser.add_argument(

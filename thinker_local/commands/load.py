@@ -1,8 +1,9 @@
 """``python -m thinker_local load``: send seed-like requests to an API of the local stack.
 
-Each request asks for one to three subjects, mixing known ones (given with ``--subject`` or
-``--subjects-file``) and unknown ones (like the seed's ``foo_bar``), so the APM's graphs show
-traffic, latency and errors. Loopback only, and bounded in count and concurrency.
+Each request to ``--url`` asks for one to three subjects (``?subject=a&subject=b``), mixing known
+ones (given with ``--subject`` or ``--subjects-file``) and unknown ones (``--unknown-subject``),
+so the APM's graphs show traffic, latency and errors. Loopback only, and bounded in count and
+concurrency.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from urllib.parse import urlsplit
 
 from ..harness.load import LOOPBACK, Answer, Request, send_all
 from ..harness.progress import ProgressBar
-from ..harness.subjects import UNKNOWN_SUBJECTS, read_subjects, subject_query, subjects_for
+from ..harness.subjects import read_subjects, subject_query, subjects_for
 from ..stats import percentile
 
-DEFAULT_URL = "http://127.0.0.1:5000/think/"
+# Unknown subjects when none are given: made-up words no API is likely to know.
+UNKNOWN_SUBJECTS = ("unknown-a", "unknown-b", "unknown-c")
 MAX_REQUESTS = 10_000
 MAX_CONCURRENCY = 32
 
@@ -54,7 +56,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("-n", "--requests", type=int, default=50, help="how many (50)")
     parser.add_argument("-c", "--concurrency", type=int, default=4, help="in flight at once (4)")
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"the API's URL ({DEFAULT_URL})")
+    parser.add_argument(
+        "--url", required=True, help="the route's URL, e.g. http://127.0.0.1:5000/some/path/"
+    )
     parser.add_argument(
         "--subject", action="append", default=[], help="a known subject (repeatable)"
     )

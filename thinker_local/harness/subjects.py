@@ -1,4 +1,7 @@
-"""What seed-like requests ask for: one to three subjects, a share of them unknown."""
+"""What load requests ask for: one to three subjects (values of ``subject``), some unknown.
+
+Which subjects an API knows, and which it does not, is the caller's to say.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,6 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
-
-# Subjects no thinker knows, like the seed request's foo_bar: their answers carry errors.
-UNKNOWN_SUBJECTS = ("foo_bar", "astrology", "perpetual_motion", "free_lunch")
 
 
 def read_subjects(path: Path) -> list[str]:
@@ -28,7 +28,7 @@ def subjects_for(
     rng: random.Random,
     known: Sequence[str],
     unknown_share: float,
-    unknown: Sequence[str] = UNKNOWN_SUBJECTS,
+    unknown: Sequence[str],
 ) -> list[str]:
     """One request's subjects: one to three, each unknown with probability ``unknown_share``."""
     count = rng.randint(1, 3)

@@ -20,7 +20,7 @@ export async function show(view, params) {
     <div class="card"><h2>Traces</h2>
       <form class="filters" id="filters">
         <select name="error"><option value="">All traces</option><option value="true">With errors</option><option value="false">Without errors</option></select>
-        <input name="tag" placeholder="tag, e.g. subject:foo_bar" value="${esc(params.get("tag") || "")}">
+        <input name="tag" placeholder="tag, e.g. http.status_code:500" value="${esc(params.get("tag") || "")}">
         <button type="submit">Filter</button>
         <span class="muted" id="trace-count"></span>
       </form>

@@ -26,7 +26,7 @@ export async function show(view) {
       ${services.length ? `<table><thead><tr><th>Service</th><th>Type</th><th class="num">Requests</th>
         <th class="num">Errors</th><th class="num">Error rate</th><th class="num">p50</th><th class="num">p95</th>
         <th class="num">p99</th></tr></thead><tbody>${rows}</tbody></table>`
-        : `<div class="empty">No traces in this window yet. Send a request:<br><code>curl 'localhost:5000/think/?subject=technology&amp;subject=foo_bar'</code></div>`}
+        : `<div class="empty">No traces in this window yet: send a request to one of the stack's APIs (their URLs are in the terminal that runs the stack, and in <code>.thinker/up.json</code>).</div>`}
     </div>`;
   await graphs({});
 }
