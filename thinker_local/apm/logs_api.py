@@ -14,23 +14,20 @@ from .api import STORE, parse_window
 from .api import _int as int_param
 
 
+def _whole(request: web.Request, name: str, what: str) -> int | None:
+    """A parameter that is a whole number (``what`` it is, for the 400), or ``None``."""
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise web.HTTPBadRequest(text=f"{name} must be {what}, not {raw!r}")
+    return int(raw)
+
+
 def _ms(request: web.Request, name: str) -> int | None:
     """An epoch time in milliseconds, as nanoseconds."""
-    raw = request.query.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise web.HTTPBadRequest(text=f"{name} must be epoch milliseconds, not {raw!r}")
-    return int(raw) * 1_000_000
-
-
-def _cursor(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise web.HTTPBadRequest(text=f"{name} must be a line id, not {raw!r}")
-    return int(raw)
+    value = _whole(request, name, "epoch milliseconds")
+    return None if value is None else value * 1_000_000
 
 
 def log_query(request: web.Request) -> LogQuery:
@@ -38,7 +35,7 @@ def log_query(request: web.Request) -> LogQuery:
     level = request.query.get("level", "").strip().upper() or None
     if level is not None and level not in LEVELS:
         raise web.HTTPBadRequest(text=f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    after = _cursor(request, "after")
+    after = _whole(request, "after", "a line id")
     since = _ms(request, "from")
     if since is None and after is None and request.query.get("window") != "all":
         since = int((time.time() - parse_window(request.query.get("window"))) * 1e9)
@@ -50,7 +47,7 @@ def log_query(request: web.Request) -> LogQuery:
         since_ns=since,
         until_ns=_ms(request, "to"),
         after_id=after,
-        before_id=_cursor(request, "before"),
+        before_id=_whole(request, "before", "a line id"),
         limit=int_param(request, "limit", 200, 1, MAX_PAGE),
     )
 
