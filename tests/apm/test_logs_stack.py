@@ -178,3 +178,23 @@ def test_the_logs_page_tails_new_lines_live(
     # Newest first: the new lines are above the seed's.
     ids = [int(row.get_attribute("data-id") or 0) for row in rows.all()]
     assert ids == sorted(ids, reverse=True)
+
+
+def test_an_invocation_on_the_function_page_links_to_its_lines(
+    page: Page,  # noqa: F811 (the fixture)
+    seeded: tuple[StackProcess, str],
+) -> None:
+    stack, trace_id = seeded
+    with TraceStore(store_path(stack)) as store:
+        (request_id,) = [
+            s.meta["request_id"]
+            for s in store.trace(trace_id)
+            if s.name == "aws.lambda" and s.service == "thinker-microservice"
+        ]
+    page.goto(f"{stack.info.apm}/serverless/MicroserviceFunction")
+    page.locator(f"tr[data-request='{request_id}'] a.invocation-logs").click()
+    expect(page).to_have_url(re.compile(rf"/logs\?request_id={request_id}"))
+    rows = page.locator("#log-rows tr")
+    expect(rows.filter(has_text=FOO_BAR_LINE)).to_have_count(1)
+    expect(rows.filter(has_text="REPORT RequestId:")).to_have_count(1)
+    expect(rows.filter(has_text="ThinkerApiFunction")).to_have_count(0)

@@ -57,10 +57,14 @@ export function navigate(href) {
 // Rows and links inside the view, the top bar and the time window move between pages in place.
 export function start() {
   view.addEventListener("click", (event) => {
-    const row = event.target.closest("tr[data-href]");
-    if (row) { navigate(row.dataset.href); return; }
+    // A link inside a row goes where it says; the rest of the row, where the row does.
     const a = event.target.closest("a[href^='/']");
-    if (a && !event.metaKey && !event.ctrlKey) { event.preventDefault(); navigate(a.getAttribute("href")); }
+    if (a) {
+      if (!event.metaKey && !event.ctrlKey) { event.preventDefault(); navigate(a.getAttribute("href")); }
+      return;
+    }
+    const row = event.target.closest("tr[data-href]");
+    if (row) navigate(row.dataset.href);
   });
   document.querySelectorAll(".topbar a[href^='/']").forEach((a) => a.addEventListener("click", (event) => {
     event.preventDefault();

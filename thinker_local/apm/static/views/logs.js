@@ -90,8 +90,11 @@ export async function show(view, params, navigate) {
         body.insertAdjacentHTML("afterbegin", rows(fresh.logs.reverse()));
         body.querySelectorAll("tr").forEach((tr, i) => tr.classList.toggle("fresh", i < fresh.logs.length));
         shown += fresh.logs.length;
-        count();
       }
+      count();
+    } catch {
+      // The next poll tries again (the stack may be restarting).
+      document.getElementById("logs-summary").textContent = `${shown} lines shown · live: connection lost, retrying…`;
     } finally {
       busy = false;
     }
