@@ -123,7 +123,7 @@ def test_the_logs_tab_holds_both_reports_and_the_foo_bar_line(
 ) -> None:
     stack, trace_id = seeded
     page.goto(f"{stack.info.apm}/traces/{trace_id}")
-    page.locator("#trace-tabs a", has_text="Logs").click()
+    page.locator("#trace-tabs [data-panel=logs]").click()
     expect(page).to_have_url(re.compile(r"view=logs"))
     rows = page.locator("#trace-logs tr")
     for function in FUNCTIONS:

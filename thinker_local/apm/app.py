@@ -26,6 +26,7 @@ PAGES = (
     "/services",
     "/services/{service}",
     "/resource",
+    "/traces",
     "/traces/{trace_id}",
     "/live",
     "/logs",

@@ -10,6 +10,7 @@ import * as service from "./views/service.js";
 import * as serverless from "./views/serverless.js";
 import * as services from "./views/services.js";
 import * as trace from "./views/trace.js";
+import * as traces from "./views/traces.js";
 
 const view = document.getElementById("view");
 const windowSelect = document.getElementById("window");
@@ -18,7 +19,8 @@ const windowSelect = document.getElementById("window");
 const ROUTES = [
   [(path) => path === "/live", () => live.show(view)],
   [(path) => path === "/logs", (_, params) => logs.show(view, params, navigate)],
-  [(path) => path.startsWith("/traces/"), (path) => trace.show(view, decodeURIComponent(path.slice(8)))],
+  [(path) => path === "/traces", (_, params) => traces.show(view, params)],
+  [(path) => path.startsWith("/traces/"), (path, params) => trace.show(view, decodeURIComponent(path.slice(8)), params)],
   [(path) => path === "/resource", (_, params) => resource.show(view, params)],
   [(path) => path === "/serverless", () => serverless.show(view)],
   [(path) => path.startsWith("/serverless/"), (path) => serverless.showFunction(view, decodeURIComponent(path.slice(12)))],
@@ -36,7 +38,7 @@ export async function route() {
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
   windowSelect.value = windowParam();
-  const section = path === "/live" ? "live" : path === "/logs" ? "logs" : path.startsWith("/serverless") ? "serverless"
+  const section = path === "/live" ? "live" : path === "/logs" ? "logs" : path === "/traces" ? "traces" : path.startsWith("/serverless") ? "serverless"
     : path.startsWith("/map") ? "map" : "services";
   document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === section));
   try {
