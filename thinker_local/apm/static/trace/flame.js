@@ -107,5 +107,10 @@ export function render(holder, ctx) {
   holder.querySelector("#flame-request")?.addEventListener("click", () => { view = request; draw(); });
   holder.querySelector("#flame-reset").addEventListener("click", () => { view = whole; draw(); });
   draw();
-  return { update: draw };
+  // A selection only moves the highlight: the bars stay, so a double-click meets the same bar.
+  return {
+    update() {
+      for (const bar of area.querySelectorAll(".fl-span")) bar.classList.toggle("selected", bar.dataset.span === ctx.selected());
+    },
+  };
 }
