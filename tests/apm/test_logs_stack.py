@@ -20,7 +20,6 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.apm.test_browser import browser, page  # noqa: F401 (fixtures)
 from thinker_local.harness.stack import REPO, StackProcess, local_stack
 from thinker_local.store import TraceStore
 
@@ -118,8 +117,7 @@ def test_the_logs_command_prints_the_traces_lines(seeded: tuple[StackProcess, st
 
 
 def test_the_logs_tab_holds_both_reports_and_the_foo_bar_line(
-    page: Page,  # noqa: F811 (the fixture)
-    seeded: tuple[StackProcess, str],
+    page: Page, seeded: tuple[StackProcess, str]
 ) -> None:
     stack, trace_id = seeded
     page.goto(f"{stack.info.apm}/traces/{trace_id}")
@@ -132,8 +130,7 @@ def test_the_logs_tab_holds_both_reports_and_the_foo_bar_line(
 
 
 def test_one_click_from_the_failed_think_span_to_its_lines(
-    page: Page,  # noqa: F811 (the fixture)
-    seeded: tuple[StackProcess, str],
+    page: Page, seeded: tuple[StackProcess, str]
 ) -> None:
     stack, trace_id = seeded
     page.goto(f"{stack.info.apm}/traces/{trace_id}")
@@ -146,8 +143,7 @@ def test_one_click_from_the_failed_think_span_to_its_lines(
 
 
 def test_the_logs_page_finds_a_line_by_text_and_opens_its_trace(
-    page: Page,  # noqa: F811 (the fixture)
-    seeded: tuple[StackProcess, str],
+    page: Page, seeded: tuple[StackProcess, str]
 ) -> None:
     stack, trace_id = seeded
     page.goto(f"{stack.info.apm}/logs")
@@ -163,10 +159,7 @@ def test_the_logs_page_finds_a_line_by_text_and_opens_its_trace(
     expect(page.locator("#trace-logs tr").filter(has_text=FOO_BAR_LINE)).to_have_count(1)
 
 
-def test_the_logs_page_tails_new_lines_live(
-    page: Page,  # noqa: F811 (the fixture)
-    seeded: tuple[StackProcess, str],
-) -> None:
+def test_the_logs_page_tails_new_lines_live(page: Page, seeded: tuple[StackProcess, str]) -> None:
     stack, _ = seeded
     page.goto(f"{stack.info.apm}/logs?live=1")
     rows = page.locator("#log-rows tr")
@@ -181,8 +174,7 @@ def test_the_logs_page_tails_new_lines_live(
 
 
 def test_an_invocation_on_the_function_page_links_to_its_lines(
-    page: Page,  # noqa: F811 (the fixture)
-    seeded: tuple[StackProcess, str],
+    page: Page, seeded: tuple[StackProcess, str]
 ) -> None:
     stack, trace_id = seeded
     with TraceStore(store_path(stack)) as store:
