@@ -18,7 +18,8 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from .invocation_log import function_names
 from .logs import ERROR, LineReader, LogRecord
@@ -33,7 +34,17 @@ MAX_BATCH = 500
 class LogRecorder:
     """Reads the lines it is given and writes them to a store from a thread of its own."""
 
-    def __init__(self, store: TraceStore, functions: Sequence[FunctionInfo]) -> None:
+    def __init__(
+        self,
+        store: TraceStore,
+        functions: Sequence[FunctionInfo],
+        *,
+        unnamed_sources: Collection[str] = (),
+    ) -> None:
+        """``unnamed_sources``: output sources whose lines mix functions' lines, naming none,
+        with their own (``sam local start-api``'s): read as :meth:`feed` reads a line without
+        a source."""
+        self._unnamed = frozenset(unnamed_sources)
         self._logs = store.logs
         # Retention is applied as lines are written; lines of an earlier run may be too old now.
         self._logs.prune()
@@ -52,6 +63,8 @@ class LogRecorder:
         """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
         if line.source in self._names:
             self._queue(line)
+        elif line.source in self._unnamed:
+            self._queue(replace(line, source=""))
 
     def feed(
         self,

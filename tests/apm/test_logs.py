@@ -301,10 +301,12 @@ def test_search_text_is_literal_and_a_function_finds_lines_named_by_their_span(
     ]
 
 
-def test_lines_fed_without_a_source_are_kept_inside_invocations_and_errors_outside(
+def test_lines_that_name_no_function_are_kept_inside_invocations_and_errors_outside(
     store: TraceStore,
 ) -> None:
-    recorder = LogRecorder(store, [API])
+    output = Output(stream=io.StringIO())
+    recorder = LogRecorder(store, [API], unnamed_sources=["sam"])
+    output.subscribe(recorder.listener)
     # sam local start-api's output: its own lines around the containers'.
     for line in (
         "Mounting ThinkerApiFunction at http://127.0.0.1:3000/think [GET]",
@@ -314,7 +316,8 @@ def test_lines_fed_without_a_source_are_kept_inside_invocations_and_errors_outsi
         '127.0.0.1 - - [02/Dec/2026 03:05:46] "GET /think/ HTTP/1.1" 200 -',
         "[ERROR] Runtime.ImportModuleError: Unable to import module 'app'",
     ):
-        recorder.feed(line)
+        output.line("sam", line)
+    output.info("the stack's own line")
     recorder.close()
     kept = [(line["request_id"], line["message"][:12]) for line in store.logs.search(LogQuery())]
     assert kept[::-1] == [
