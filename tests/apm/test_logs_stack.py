@@ -140,6 +140,13 @@ def test_one_click_from_the_failed_think_span_to_its_lines(
     marked = page.locator("#trace-logs tr.marked")
     expect(marked).to_have_count(1)
     expect(marked).to_contain_text(FOO_BAR_LINE)
+    # A line of thinker-api's selects its invocation's span: its lines are marked instead.
+    page.locator("#trace-logs tr", has_text="ThinkerApiFunction").first.click()
+    expect(page.locator("#detail h2")).to_have_text("aws.lambda")
+    expect(marked).to_have_count(3)
+    for kind in ("START", "END", "REPORT"):
+        expect(marked.filter(has_text=f"{kind} RequestId:")).to_have_count(1)
+    expect(marked.filter(has_text="MicroserviceFunction")).to_have_count(0)
 
 
 def test_the_logs_page_finds_a_line_by_text_and_opens_its_trace(
