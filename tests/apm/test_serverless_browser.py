@@ -149,6 +149,7 @@ def test_a_function_page_lists_its_invocations_each_linked_to_its_trace(
     expect(cold).to_have_count(1)
     cold.locator("td").last.locator("a").click()
     expect(page).to_have_url(re.compile(r"/traces/[0-9a-f]{32}"))
+    page.locator("#trace-tabs [data-panel=waterfall]").click()
     expect(page.locator("#rows")).to_contain_text("aws.lambda")
     expect(page.locator("#rows")).to_contain_text("aws.lambda.load")
 

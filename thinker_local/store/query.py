@@ -2,9 +2,9 @@
 
 A query is a list of terms, all of which one span must match (AND by juxtaposition)::
 
-    service:thinker-microservice @subject:foo_bar status:error
-    resource_name:"GET /think" -@subject:tech* @duration:>500ms
-    operation_name:think @duration:[100ms TO 2s] env:dev
+    service:orders @customer.tier:gold status:error
+    resource_name:"GET /orders" -@http.status_code:2* @duration:>500ms
+    operation_name:aws.lambda @duration:[100ms TO 2s] env:dev
 
 - ``service:``, ``resource_name:`` (or ``resource:``), ``operation_name:``, ``env:``: the span's
   own fields; ``status:error`` or ``status:ok``;
@@ -12,7 +12,7 @@ A query is a list of terms, all of which one span must match (AND by juxtapositi
 - ``@duration:>500ms`` (``<``, ``>=``, ``<=``) or ``@duration:[100ms TO 2s]`` (both ends
   included); units ``ns``, ``us``, ``ms``, ``s``, ``m``, ``h`` (nanoseconds without a unit);
 - ``-`` (or ``NOT``) before a term negates it; ``AND`` between terms may be written or left out;
-- a value may be quoted: ``"GET /think"``; inside quotes ``*`` is a plain character, and ``\\"``
+- a value may be quoted: ``"GET /orders"``; inside quotes ``*`` is a plain character, and ``\\"``
   a quote; outside quotes ``\\`` makes the next character plain (``\\*``, ``\\ ``).
 
 A malformed query raises :class:`QueryError` with a message and the character position.
@@ -245,7 +245,7 @@ class _Parser:
         match = _KEY.match(self.text, self.at)
         if not match:
             raise QueryError(
-                "a term looks like key:value (e.g. service:thinker-api or @subject:foo_bar)",
+                "a term looks like key:value (e.g. service:orders or @http.status_code:500)",
                 self.at,
             )
         key = match.group()

@@ -1,7 +1,7 @@
 // The flame graph: spans stacked by depth on the trace's time axis, coloured by service.
 //
-// A span sits one row below its parent; spans of one row that run at the same time (the two
-// concurrent think() calls) take the next free row, so no bar hides another. Click selects,
+// A span sits one row below its parent; spans of one row that run at the same time (concurrent
+// children of one span) take the next free row, so no bar hides another. Click selects,
 // double-click (or "Zoom to span") zooms the axis into a span, "Reset zoom" goes back.
 
 import { colour } from "../colours.js";
@@ -107,6 +107,11 @@ export function render(holder, ctx) {
   holder.querySelector("#flame-request")?.addEventListener("click", () => { view = request; draw(); });
   holder.querySelector("#flame-reset").addEventListener("click", () => { view = whole; draw(); });
   draw();
+  // Labels depend on the bars' widths in pixels: draw again when the graph's width changes.
+  let drawnWidth = area.clientWidth;
+  new ResizeObserver(() => {
+    if (area.clientWidth !== drawnWidth) { drawnWidth = area.clientWidth; draw(); }
+  }).observe(area);
   // A selection only moves the highlight: the bars stay, so a double-click meets the same bar.
   return {
     update() {
