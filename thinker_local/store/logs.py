@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..logs import LEVELS, LogRecord
+from ..logs import LEVELS, LogRecord, message_text
 from .database import Database
 
 MAX_LINES = 200_000
@@ -236,6 +236,7 @@ class Logs:
                     # The invocation's handler span: the line's span when it names none.
                     "handler_span_id": handler.span_id if handler else None,
                     "message": row["message"],
+                    "text": message_text(row["message"]),
                 }
             )
         return result
