@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS logs_by_time ON logs (time);
 CREATE INDEX IF NOT EXISTS logs_by_request ON logs (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS logs_by_trace ON logs (trace_low) WHERE trace_low IS NOT NULL;
 CREATE INDEX IF NOT EXISTS logs_by_function ON logs (function, id);
+CREATE INDEX IF NOT EXISTS logs_by_level ON logs (level, id);
 CREATE INDEX IF NOT EXISTS spans_by_request_id ON spans (json_extract(meta, '$.request_id'))
     WHERE name = 'aws.lambda';
 """
