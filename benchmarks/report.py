@@ -11,6 +11,7 @@ from pathlib import Path
 
 from thinker_local.stats import Summary, ratio
 
+from . import sections
 from .results import FUNCTION_NAMES, Results
 from .targets import MB, checks
 
@@ -324,5 +325,7 @@ def _artifacts_section(results: Results) -> list[str]:
 
 
 def write_markdown(results: Results, path: Path, svg_name: str) -> None:
+    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown(results, svg_name))
+    others = sections.kept(path)
+    path.write_text(markdown(results, svg_name) + (f"\n{others}" if others else ""))

@@ -6,6 +6,7 @@ from one process or several, and traces survive a restart.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -47,6 +48,24 @@ CREATE TABLE IF NOT EXISTS traces (
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
 CREATE INDEX IF NOT EXISTS traces_by_received ON traces (received);
 """
+# Every span's tags, one row each, so that a search on a tag reads only the spans carrying it
+# (store/query.py): json_extract over every span's meta is a scan of the whole store.
+TAGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS span_tags (
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    span_id  TEXT NOT NULL,
+    PRIMARY KEY (key, value, trace_id, span_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS span_tags_by_span ON span_tags (trace_id, span_id);
+"""
+# A store written before span_tags existed gets its spans' tags once, when first opened.
+_BACKFILL_TAGS = """
+INSERT OR IGNORE INTO span_tags
+SELECT tag.key, CAST(tag.value AS TEXT), spans.trace_id, spans.span_id
+FROM spans, json_each(spans.meta) AS tag
+"""
 
 
 class Database:
@@ -63,6 +82,14 @@ class Database:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        with self.transaction() as db:
+            had_tags = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'span_tags'"
+            ).fetchone()
+            for statement in TAGS_SCHEMA.split(";"):
+                db.execute(statement)
+            if not had_tags:
+                db.execute(_BACKFILL_TAGS)
 
     def close(self) -> None:
         with self._lock:
@@ -92,6 +119,19 @@ class Database:
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+            # A span sent again replaces its tags too.
+            db.executemany(
+                "DELETE FROM span_tags WHERE trace_id = ? AND span_id = ?",
+                [(row[0], row[1]) for row in rows],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO span_tags VALUES (?,?,?,?)",
+                [
+                    (key, str(value), row[0], row[1])
+                    for row in rows
+                    for key, value in json.loads(row[13]).items()
+                ],
             )
             for trace_id in {row[0] for row in rows}:
                 db.execute(
