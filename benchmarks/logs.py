@@ -236,8 +236,9 @@ APM, {rounds} times after one warm-up; milliseconds. Target: under {TARGET_MS:.0
 A text search that matches few lines reads every line (a `LIKE` scan, about twice as fast as
 `lower()`); it grows with the store, up to the 200,000 lines retention keeps. The function filter
 is two indexed queries rather than one `OR`, which read all of a function's lines to sort them
-(100 ms before). Recording costs the printing thread {per_line_us:.1f} µs a line (it only
-queues the line); the recorder's thread reads and writes {written:,.0f} lines/s.
+(100 ms before); a rare level is found by its index (`logs_by_level`: 15 ms without).
+Recording costs the printing thread {per_line_us:.1f} µs a line (it only queues the line); the
+recorder's thread reads and writes {written:,.0f} lines/s.
 """
 
 

@@ -34,6 +34,8 @@ _TIMED_OUT = re.compile(rf"^\S+Z {_REQUEST} Task timed out after ")
 _EXITED = re.compile(rf"^RequestId: {_REQUEST} Error: ")
 _TRACE = re.compile(r"\bdd\.trace_id=(?P<trace>[0-9a-fA-F]+)")
 _SPAN = re.compile(r"\bdd\.span_id=(?P<span>\d+)")
+# The logging format's prefix, datadog-lambda's ids included: what the other fields already say.
+_LOGGING_PREFIX = re.compile(r"^\[[A-Z]+\]\t[^\t]*\t[^\t]*\t(?:\[dd\.trace_id=[^\]]*\]\t)?")
 _TRACEBACK = "Traceback (most recent call last):"
 # What Python prints between the tracebacks of chained exceptions.
 _CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
@@ -80,6 +82,11 @@ def trace_ids(text: str) -> tuple[str | None, str | None, str | None]:
     if raw.isdigit() and 0 < int(raw) <= 0xFFFF_FFFF_FFFF_FFFF:
         return None, f"{int(raw):016x}", span_id
     return None, None, span_id
+
+
+def message_text(message: str) -> str:
+    """What the function said: the line without the runtime's logging prefix, if it has one."""
+    return _LOGGING_PREFIX.sub("", message, count=1)
 
 
 def _platform(text: str) -> _Parsed | None:

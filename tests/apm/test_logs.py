@@ -173,6 +173,9 @@ def test_a_traces_lines_are_its_own_and_its_invocations_in_order(
     assert {line["trace_id"] for line in lines} == {trace_id}
     warning = lines[2]
     assert (warning["span_id"], warning["level"]) == (span_id, WARNING)
+    # What the function said, without the prefix whose parts are the other fields.
+    assert warning["text"] == "unknown subject 'foo_bar'"
+    assert lines[3]["text"] == lines[3]["message"] == "printed by the handler"
     # The lines whose source is not a function of the template are named by their
     # invocation's handler span.
     assert [line["function"] for line in lines] == [

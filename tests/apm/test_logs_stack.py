@@ -114,6 +114,7 @@ def test_the_logs_command_prints_the_traces_lines(seeded: tuple[StackProcess, st
         )
     (foo_bar,) = [line for line in printed if FOO_BAR_LINE in line]
     assert "  MicroserviceFunction  WARNING  " in foo_bar
+    assert foo_bar.endswith(f"  {FOO_BAR_LINE}  [trace {trace_id}]")
 
 
 def test_the_logs_tab_holds_both_reports_and_the_foo_bar_line(

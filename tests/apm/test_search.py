@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.apm.seed import Chunks, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.store import TraceStore
+from thinker_local.store import TraceStore, database, trace_store
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
@@ -98,15 +98,22 @@ def test_the_api_never_fails_whatever_the_query(apm: str, query: str) -> None:
 
 
 def test_a_store_written_before_the_tag_table_is_searchable_once_reopened(
-    tmp_path: Path, seed: Chunks
+    tmp_path: Path, seed: Chunks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "traces.sqlite3"
     with TraceStore(path) as store:
-        store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns()))
+        for number in range(3):
+            store.add_chunks(trace_copy(seed, number, start_ns=time.time_ns()))
+        spans = store.span_count()
+    # As an older version left it: no tag table, no record of the upgrade.
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE span_tags")
+        db.execute("DROP TABLE upgrades")
+    # Small batches, so that the fill takes several.
+    monkeypatch.setattr(database, "_BACKFILL_BATCH", spans // 5)
     with TraceStore(path) as reopened:
-        assert found(reopened, QUICK_START) == [reopened.latest_trace_id()]
+        assert len(found(reopened, QUICK_START)) == 3
+        assert found(reopened, "@subject:technology") == found(reopened, "status:error")
 
 
 def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chunks) -> None:
@@ -115,3 +122,25 @@ def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chu
         store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns(), mutate=technology_only))
         assert found(store, "@subject:foo_bar") == []
         assert found(store, "@subject:technology") == [store.latest_trace_id()]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("@duration:>=1ms", 2),
+        ("operation_name:think @duration:>1ns", 2),
+        ("status:error @duration:>0ns -@subject:technology", 1),
+        ("@duration:>1h", 0),
+    ],
+)
+def test_a_duration_search_finds_the_same_traces_from_the_index_or_the_newest_traces(
+    two_traces: tuple[TraceStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    count: int,
+) -> None:
+    store = two_traces[0]
+    from_index = found(store, query)  # few spans in this store: from the duration index
+    assert len(from_index) == count
+    monkeypatch.setattr(trace_store, "FEW_LONG_SPANS", 0)  # never few: trace by trace
+    assert found(store, query) == from_index

@@ -38,7 +38,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-n", "--lines", type=int, default=50, help="how many of the newest lines (50)"
     )
-    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument(
+        "--store", type=Path, default=DEFAULT_STORE, help=f"the trace store ({DEFAULT_STORE})"
+    )
     parser.set_defaults(func=run)
 
 
@@ -106,11 +108,13 @@ def _trace_reader(store: TraceStore, trace: str) -> Reader | None:
 
 
 def print_lines(lines: list[dict[str, Any]], out: TextIO) -> None:
-    """One line each: time, function, level, the invocation's request id, the message."""
+    """One line each: time, function, level, the invocation's request id, what the function
+    said, and the trace (its id, for ``python -m thinker_local trace``)."""
     for line in lines:
         when = datetime.fromtimestamp(line["time"] / 1e9).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         request = (line["request_id"] or "-")[:8]
         function = line["function"] or "-"
-        message = line["message"].replace("\t", "  ")
-        out.write(f"{when}  {function}  {line['level']:<7}  {request}  {message}\n")
+        text = line["text"].replace("\t", "  ")
+        trace = f"  [trace {line['trace_id']}]" if line["trace_id"] else ""
+        out.write(f"{when}  {function}  {line['level']:<7}  {request}  {text}{trace}\n")
     out.flush()

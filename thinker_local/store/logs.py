@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..logs import LEVELS, LogRecord
+from ..logs import LEVELS, LogRecord, message_text
 from .database import Database
 
 MAX_LINES = 200_000
@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS logs_by_time ON logs (time);
 CREATE INDEX IF NOT EXISTS logs_by_request ON logs (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS logs_by_trace ON logs (trace_low) WHERE trace_low IS NOT NULL;
 CREATE INDEX IF NOT EXISTS logs_by_function ON logs (function, id);
+CREATE INDEX IF NOT EXISTS logs_by_level ON logs (level, id);
 CREATE INDEX IF NOT EXISTS spans_by_request_id ON spans (json_extract(meta, '$.request_id'))
     WHERE name = 'aws.lambda';
 """
@@ -236,6 +237,7 @@ class Logs:
                     # The invocation's handler span: the line's span when it names none.
                     "handler_span_id": handler.span_id if handler else None,
                     "message": row["message"],
+                    "text": message_text(row["message"]),
                 }
             )
         return result

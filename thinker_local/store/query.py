@@ -140,17 +140,37 @@ class Query:
             params += bound
         return " AND ".join(clauses), params
 
-    def traces_clause(self, trace_id: str) -> tuple[str, list[object]]:
+    @property
+    def duration_floor(self) -> int | None:
+        """The largest lower bound (ns) that a ``@duration`` term (not negated) sets, if any."""
+        floors = [
+            term.low[0]
+            for term in self.terms
+            if term.field == "duration" and not term.negated and term.low is not None
+        ]
+        return max(floors, default=None)
+
+    def traces_clause(
+        self, trace_id: str, *, few_long_spans: bool = False
+    ) -> tuple[str, list[object]]:
         """A SQL condition that the trace whose id is the column ``trace_id`` holds a matching
         span, and its parameters.
 
         A tag term (not negated, not starting with ``*``) drives the search from span_tags'
-        index, so a rare tag costs the spans carrying it, not a scan of the store. Otherwise each
-        trace is tried in the listing's order (newest first) until enough match, by its own
-        spans: the primary key's index, never another whose column a term names.
+        index, so a rare tag costs the spans carrying it, not a scan of the store. So does the
+        duration index when the caller found ``few_long_spans`` past :attr:`duration_floor`.
+        Otherwise each trace is tried in the listing's order (newest first) until enough
+        match, by its own spans: the primary key's index, never another whose column a term
+        names.
         """
         where, params = self.where("q")
         driver = next((term for term in self.terms if term.indexed_tag), None)
+        if driver is None and few_long_spans and self.duration_floor is not None:
+            return (
+                f"{trace_id} IN (SELECT q.trace_id FROM spans q INDEXED BY spans_by_duration"  # noqa: S608 (compiled clauses; values are bound)
+                f" WHERE {where})",
+                params,
+            )
         if driver is None:
             return (
                 "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)

@@ -32,6 +32,9 @@ from .query import Query
 from .spans import Call, Span
 
 MAX_TRACES = 500
+# Below this many spans past a search's @duration floor, the search starts from them (index on
+# duration); above, from the newest traces, which then match soon.
+FEW_LONG_SPANS = 2000
 # How many points a time series has at most, whatever the window: enough for a readable chart.
 MAX_BUCKETS = 120
 
@@ -288,7 +291,9 @@ class TraceStore:
             )
             params += [*call, *call]
         if query is not None and query.terms:
-            matched, bound = query.traces_clause("t.trace_id")
+            matched, bound = query.traces_clause(
+                "t.trace_id", few_long_spans=self._few_spans_over(query.duration_floor)
+            )
             clauses.append(matched)
             params += bound
         rows = self._db.query(
@@ -314,6 +319,16 @@ class TraceStore:
             if len(result) == limit:
                 break
         return result
+
+    def _few_spans_over(self, floor: int | None) -> bool:
+        """Whether few spans last ``floor`` ns or more: then a search for them starts there."""
+        if floor is None:
+            return False
+        counted = self._db.query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM spans WHERE duration >= ? LIMIT ?)",
+            (floor, FEW_LONG_SPANS),
+        )
+        return int(counted[0]["n"]) < FEW_LONG_SPANS
 
     def calls(self, window_s: float, *, now: float | None = None) -> list[Call]:
         """Every call from one service to another in the window, for the service map.

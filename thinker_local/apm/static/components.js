@@ -107,13 +107,10 @@ export function onSearch(path, run) {
   });
 }
 
-// A function's log lines (GET /api/logs, /api/traces/{id}/logs): time, function, level, message;
-// `extra(line)` adds the last cell (the trace link, on the Logs page).
+// A function's log lines (GET /api/logs, /api/traces/{id}/logs): time, function, level, what the
+// function said (the whole line as printed is its tooltip); `request(line)` and `extra(line)` add
+// cells (the request id and the trace link, on the Logs page).
 const LEVEL_CLASS = { ERROR: "error", WARNING: "warn", DEBUG: "debug" };
-
-// The runtime's logging prefix ([LEVEL], time, request id, datadog-lambda's ids) is in the other
-// columns: the message cell shows what the function said (the whole line is its tooltip).
-const LOGGING_PREFIX = /^\[[A-Z]+\]\t[^\t]*\t[^\t]*\t(\[dd\.trace_id=[^\]]*\]\t)?/;
 
 export function logRows(lines, { time = clockTime, marked = () => false, request = () => "", extra = () => "" } = {}) {
   return lines.map((l) => `<tr class="log-line level-${esc(l.level.toLowerCase())}${marked(l) ? " marked" : ""}" data-id="${l.id}" data-span="${esc(l.span_id || l.handler_span_id || "")}">
@@ -121,7 +118,7 @@ export function logRows(lines, { time = clockTime, marked = () => false, request
       <td class="log-function">${esc(l.function || "–")}</td>
       ${request(l)}
       <td><span class="badge level ${LEVEL_CLASS[l.level] || ""}">${esc(l.level)}</span></td>
-      <td class="log-message mono" title="${esc(l.message)}">${esc(l.message.replace(LOGGING_PREFIX, ""))}</td>
+      <td class="log-message mono" title="${esc(l.message)}">${esc(l.text)}</td>
       ${extra(l)}
     </tr>`).join("");
 }
