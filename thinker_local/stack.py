@@ -240,17 +240,24 @@ class Stack:
     def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
         """The Datadog agent and the APM views, when this checkout has them.
 
-        The store also keeps every REPORT line the functions write (the serverless view).
+        The store also keeps every REPORT line the functions write (the serverless view), and
+        every line they print (the logs).
         """
         try:
             from .agent import create_agent_app
             from .invocation_log import ReportRecorder, functions_of
+            from .log_recorder import LogRecorder
             from .store import TraceStore
         except ImportError:
             self.output.info("no local Datadog agent in this checkout: traces are not stored")
             return []
         store = TraceStore(self.config.state_dir / TRACES_FILE)
-        self.output.subscribe(ReportRecorder(store, functions_of(template)).listener)
+        functions = functions_of(template)
+        self.output.subscribe(ReportRecorder(store, functions).listener)
+        logs = LogRecorder(store, functions)
+        self.output.subscribe(logs.listener)
+        # Closed last (cleanups run newest first): the functions' last lines are written.
+        self._cleanups.append(lambda: asyncio.to_thread(logs.close))
         apps = [(AGENT_SERVER, self.config.agent_port, create_agent_app(store))]
         try:
             from .apm import create_apm_app

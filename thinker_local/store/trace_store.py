@@ -19,6 +19,7 @@ from ..stats import RequestStats
 from . import ingest
 from .database import Database
 from .invocations import Invocations
+from .logs import Logs
 from .presentation import (
     inferred_kind,
     point_json,
@@ -65,6 +66,7 @@ class TraceStore:
         self.path = Path(path)
         self._db = Database(path)
         self.invocations = Invocations(self._db)
+        self.logs = Logs(self._db)
         self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:

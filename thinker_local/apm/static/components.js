@@ -106,3 +106,24 @@ export function onSearch(path, run) {
     run();
   });
 }
+
+// A function's log lines (GET /api/logs, /api/traces/{id}/logs): time, function, level, what the
+// function said (the whole line as printed is its tooltip); `request(line)` and `extra(line)` add
+// cells (the request id and the trace link, on the Logs page).
+const LEVEL_CLASS = { ERROR: "error", WARNING: "warn", DEBUG: "debug" };
+
+export function logRows(lines, { time = clockTime, marked = () => false, request = () => "", extra = () => "" } = {}) {
+  return lines.map((l) => `<tr class="log-line level-${esc(l.level.toLowerCase())}${marked(l) ? " marked" : ""}" data-id="${l.id}" data-span="${esc(l.span_id || l.handler_span_id || "")}">
+      <td class="mono muted">${time(l.time)}</td>
+      <td class="log-function">${esc(l.function || "–")}</td>
+      ${request(l)}
+      <td><span class="badge level ${LEVEL_CLASS[l.level] || ""}">${esc(l.level)}</span></td>
+      <td class="log-message mono" title="${esc(l.message)}">${esc(l.text)}</td>
+      ${extra(l)}
+    </tr>`).join("");
+}
+
+export const clockTime = (ns) => {
+  const d = new Date(ns / 1e6);
+  return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+};

@@ -2,6 +2,7 @@
 
 import { dot } from "../components.js";
 import { duration, esc, percent } from "../format.js";
+import { countOwn } from "./logs.js";
 
 export function drawDetail(holder, trace, s) {
   // The stack is shown in the error box above, not repeated among the tags.
@@ -14,6 +15,7 @@ export function drawDetail(holder, trace, s) {
   holder.innerHTML = `
     <h2>${esc(s.name)}</h2>
     <div>${dot(s.service)}<b>${esc(s.service)}</b> · <span class="mono">${esc(s.resource)}</span></div>
+    <a href="?view=logs&span=${esc(s.span_id)}" data-panel="logs" id="span-logs" class="small">Log lines of this span →</a>
     <table class="kv" style="margin-top:8px"><tbody>
       <tr><td>duration</td><td>${duration(s.duration)} (${percent(s.duration / trace.duration)} of the trace)</td></tr>
       <tr><td>own time</td><td>${duration(s.self_time)}</td></tr>
@@ -24,4 +26,9 @@ export function drawDetail(holder, trace, s) {
     <div class="section-title">Tags</div>
     <table class="kv" id="span-tags"><tbody>${tags.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join("")}</tbody></table>
     ${metrics.length ? `<div class="section-title">Metrics</div><table class="kv"><tbody>${metrics.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join("")}</tbody></table>` : ""}`;
+  // How many lines are the span's own, once the trace's lines are read.
+  countOwn(trace, s.span_id).then((n) => {
+    const a = holder.querySelector("#span-logs");
+    if (a && a.getAttribute("href").endsWith(s.span_id)) a.textContent = `${n} log line${n === 1 ? "" : "s"} of this span →`;
+  }).catch(() => {});
 }

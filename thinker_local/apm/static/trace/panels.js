@@ -10,6 +10,7 @@
 // drawing the panel again (a view that keeps state of its own, such as folds or a zoom).
 
 import * as flame from "./flame.js";
+import * as logs from "./logs.js";
 import * as spans from "./spans.js";
 import * as waterfall from "./waterfall.js";
 
@@ -17,4 +18,5 @@ export const PANELS = [
   { id: "flame", label: "Flame graph", render: flame.render },
   { id: "waterfall", label: "Waterfall", render: waterfall.render },
   { id: "spans", label: "Span list", render: spans.render },
+  { id: "logs", label: "Logs", render: logs.render },
 ];

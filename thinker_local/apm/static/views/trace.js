@@ -84,9 +84,12 @@ export async function show(view, traceId, params) {
     remember();
   }
 
-  document.getElementById("trace-tabs").addEventListener("click", (event) => {
+  // The tabs, and the links to a view from the span's details (its log lines).
+  view.querySelector(".trace-body").addEventListener("click", (event) => {
     const button = event.target.closest("[data-panel]");
-    if (button) open(PANELS.find((p) => p.id === button.dataset.panel));
+    if (!button || !PANELS.some((p) => p.id === button.dataset.panel)) return;
+    event.preventDefault();
+    open(PANELS.find((p) => p.id === button.dataset.panel));
   });
   open(panel);
   drawDetail(document.getElementById("detail"), trace, byId.get(selected));
