@@ -77,7 +77,7 @@ class Term:
     """One condition on a span: an attribute or tag matching a pattern, or a duration bound."""
 
     negated: bool
-    field: str  # a column name, "env", "status", "tag" or "duration"
+    field: str  # a column name, "status", "tag" or "duration"
     key: str = ""  # the tag's name, for field "tag"
     pattern: Pattern | None = None
     error: bool | None = None  # for field "status"
@@ -101,12 +101,12 @@ class Term:
                     params.append(bound[0])
             return " AND ".join(bounds), params
         assert self.pattern is not None
-        if self.field in ("tag", "env"):
+        if self.field == "tag":
             matched, param = _match("tag.value", self.pattern)
             return (
                 "EXISTS (SELECT 1 FROM span_tags tag WHERE tag.key = ? AND "  # noqa: S608 (compiled clauses; values are bound)
                 f"{matched} AND tag.trace_id = {table}.trace_id AND tag.span_id = {table}.span_id)",
-                [self.key or "env", param],
+                [self.key, param],
             )
         matched, param = _match(f"{table}.{self.field}", self.pattern)
         return matched, [param]
@@ -114,7 +114,7 @@ class Term:
     @property
     def indexed_tag(self) -> bool:
         """Whether the spans this term matches can be read from span_tags' index."""
-        if self.negated or self.field not in ("tag", "env") or self.pattern is None:
+        if self.negated or self.field != "tag" or self.pattern is None:
             return False
         return self.pattern.parts[0] is not None
 
@@ -183,7 +183,7 @@ class Query:
             f"{trace_id} IN (SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
             " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
             f" WHERE d.key = ? AND {matched} AND {where})",
-            [driver.key or "env", param, *params],
+            [driver.key, param, *params],
         )
 
 
@@ -285,7 +285,7 @@ class _Parser:
         if key == "status":
             return Term(negated, "status", error=self._status())
         if key == "env":
-            return Term(negated, "env", pattern=self._value(key))
+            return Term(negated, "tag", key="env", pattern=self._value(key))
         if key in _COLUMNS:
             return Term(negated, _COLUMNS[key], pattern=self._value(key))
         raise QueryError(

@@ -34,8 +34,8 @@ export function render(holder, ctx) {
   const placed = rows(trace.spans, byId);
   const depth = Math.max(0, ...placed.values()) + 1;
   // The axis holds every span: a cold start's load and import spans can begin well before the
-  // request; "Request" zooms to the request itself (the trace's duration).
-  const whole = [Math.min(...trace.spans.map((s) => s.start)), Math.max(...trace.spans.map((s) => s.start + s.duration))];
+  // request; "Request only" zooms to the request itself (the trace's duration).
+  const whole = trace.spans.reduce(([a, b], s) => [Math.min(a, s.start), Math.max(b, s.start + s.duration)], [Infinity, -Infinity]);
   const request = [trace.start, trace.start + Math.max(1, trace.duration)];
   if (whole[1] <= whole[0]) whole[1] = whole[0] + 1;
   const coldStart = whole[0] < request[0] || whole[1] > request[1];
