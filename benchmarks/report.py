@@ -12,6 +12,7 @@ from pathlib import Path
 
 from thinker_local.stats import Summary, ratio
 
+from . import sections
 from .results import FUNCTION_NAMES, Results
 from .targets import MB, checks
 
@@ -377,7 +378,7 @@ def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
 
     def sections(text: str) -> dict[int, str]:
         found = {}
-        for match in _SECTION.finditer(text):
+        for match in _NUMBERED.finditer(text):
             found[int(match.group(1))] = match.group(0)
         return found
 
@@ -389,15 +390,17 @@ def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
     return merged
 
 
-_SECTION = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+_NUMBERED = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 
 
 def write_markdown(
     results: Results, path: Path, svg_name: str, only: set[int] | None = None
 ) -> None:
-    """The report; with ``only``, just those sections replaced in the report already there."""
+    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept. With
+    ``only``, just those numbered sections are replaced in the report already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = markdown(results, svg_name)
+    others = sections.kept(path)
+    text = markdown(results, svg_name) + (f"\n{others}" if others else "")
     if only and path.exists():
         text = merge_sections(path.read_text(), text, only)
     path.write_text(text)

@@ -41,15 +41,18 @@ def functions_of(template: Template) -> list[FunctionInfo]:
     ]
 
 
+def function_names(functions: Sequence[FunctionInfo]) -> dict[str, str]:
+    """Function names by what names them in the output: a logical id (the stack's prefix) or
+    the name itself."""
+    return {f.logical_id: f.name for f in functions} | {f.name: f.name for f in functions}
+
+
 class ReportRecorder:
     """Writes the REPORT lines it is given into a store, with the functions they belong to."""
 
     def __init__(self, store: TraceStore, functions: Sequence[FunctionInfo]) -> None:
         self._invocations = store.invocations
-        # A line's source is a function's logical id (the stack's prefix) or its name.
-        self._names = {f.logical_id: f.name for f in functions} | {
-            f.name: f.name for f in functions
-        }
+        self._names = function_names(functions)
         self._invocations.set_functions(functions)
 
     def listener(self, line: LogLine) -> None:

@@ -202,7 +202,12 @@ class Stack:
     def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
         config = self.config
         return local_agent_apps(
-            template, config.state_dir, self.output, config.agent_port, config.apm_port
+            template,
+            config.state_dir,
+            self.output,
+            config.agent_port,
+            config.apm_port,
+            self._cleanups,
         )
 
     async def _start_account(self, template: Template, iam: LocalIam) -> None:
@@ -344,21 +349,33 @@ def take_lock(state: Path) -> IO[str]:
 
 
 def local_agent_apps(
-    template: Template, state_dir: Path, output: Output, agent_port: int, apm_port: int
+    template: Template,
+    state_dir: Path,
+    output: Output,
+    agent_port: int,
+    apm_port: int,
+    cleanups: list[Callable[[], Awaitable[None]]],
 ) -> list[tuple[str, int, web.Application]]:
     """The Datadog agent and the APM views, when this checkout has them.
 
-    The store also keeps every REPORT line the functions write (the serverless view).
+    The store also keeps every REPORT line the functions write (the serverless view), and
+    every line they print (the logs); what must happen at the stop goes to ``cleanups``.
     """
     try:
         from .agent import create_agent_app
         from .invocation_log import ReportRecorder, functions_of
+        from .log_recorder import LogRecorder
         from .store import TraceStore
     except ImportError:
         output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
     store = TraceStore(state_dir / TRACES_FILE)
-    output.subscribe(ReportRecorder(store, functions_of(template)).listener)
+    functions = functions_of(template)
+    output.subscribe(ReportRecorder(store, functions).listener)
+    logs = LogRecorder(store, functions)
+    output.subscribe(logs.listener)
+    # Closed last (cleanups run newest first): the functions' last lines are written.
+    cleanups.append(lambda: asyncio.to_thread(logs.close))
     apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
     try:
         from .apm import create_apm_app

@@ -25,6 +25,8 @@ async def think(store: ThoughtStore, subject: str, delay: float) -> Thought:
         # boto3 blocks: run it in a thread so subjects overlap (to_thread keeps the trace context).
         return await asyncio.to_thread(store.get, subject)
     except KeyError:
+        # Logged inside the span: datadog-lambda ties the line to it (dd.trace_id, dd.span_id).
+        logger.warning("unknown subject %r", subject)
         # Raised afresh here, so the span's error.stack is think()'s own frame (as in the
         # quick-start) rather than the store's, asyncio's and the executor's: ddtrace formats
         # every frame of the stack on the request's path, which was most of its overhead.

@@ -1,4 +1,5 @@
-"""Fixtures: the seed trace, stores, and a running agent + APM fed by the real functions."""
+"""Fixtures: the seed trace, stores, a running agent + APM fed by the real functions, and a
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.apm.functions import Stack
 from tests.apm.seed import Chunks, seed_chunks, trace_copy
@@ -56,3 +58,38 @@ def stack(tmp_path_factory: pytest.TempPathFactory, dynamodb_url: str) -> Iterat
 def seed_trace(stack: Stack) -> tuple[requests.Response, str]:
     """The seed request, made once through the real functions: response and trace id."""
     return stack.request()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert errors == [], f"the page raised: {errors}"

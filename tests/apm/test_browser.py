@@ -8,47 +8,11 @@ without a reload.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.apm.functions import Stack
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield opened
-    finally:
-        context.close()
-    assert errors == [], f"the page raised: {errors}"
 
 
 def test_walk_from_services_to_the_seed_trace(
@@ -76,12 +40,13 @@ def test_walk_from_services_to_the_seed_trace(
     traces = page.locator("#traces tbody tr")
     expect(traces.first).to_contain_text("200")
 
-    page.locator("#filters input[name=tag]").fill("subject:foo_bar")
-    page.locator("#filters button").click()
+    page.locator("#search input[name=query]").fill("@subject:foo_bar")
+    page.locator("#search button").click()
     expect(page.locator("#trace-count")).to_contain_text("newest first")
     page.locator(f"#traces tr[data-trace='{trace_id}']").click()
 
     expect(page).to_have_url(re.compile(trace_id))
+    page.locator("#trace-tabs [data-panel=waterfall]").click()
     waterfall = page.locator("#rows")
     expect(waterfall).to_contain_text("think")
     thinks = waterfall.locator(".wf-row", has=page.locator(".op", has_text=re.compile("^think$")))

@@ -19,7 +19,6 @@ import pytest
 import requests
 from playwright.sync_api import Page, Request, expect
 
-from tests.apm.test_browser import browser, page  # noqa: F401 (fixtures)
 from thinker_local.harness.reports import Report
 from thinker_local.harness.stack import StackProcess, local_stack
 
@@ -104,7 +103,7 @@ def _reports(stack: StackProcess, function: str) -> list[Report]:
 
 
 def test_the_serverless_page_lists_each_function_with_its_invocations_and_cost(
-    page: Page,  # noqa: F811 (the fixture)
+    page: Page,
     seeded: StackProcess,
 ) -> None:
     stack = seeded
@@ -128,7 +127,7 @@ def test_the_serverless_page_lists_each_function_with_its_invocations_and_cost(
 
 
 def test_a_function_page_lists_its_invocations_each_linked_to_its_trace(
-    page: Page,  # noqa: F811 (the fixture)
+    page: Page,
     seeded: StackProcess,
 ) -> None:
     stack = seeded
@@ -150,6 +149,7 @@ def test_a_function_page_lists_its_invocations_each_linked_to_its_trace(
     expect(cold).to_have_count(1)
     cold.locator("td").last.locator("a").click()
     expect(page).to_have_url(re.compile(r"/traces/[0-9a-f]{32}"))
+    page.locator("#trace-tabs [data-panel=waterfall]").click()
     expect(page.locator("#rows")).to_contain_text("aws.lambda")
     expect(page.locator("#rows")).to_contain_text("aws.lambda.load")
 
@@ -169,7 +169,7 @@ def _overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def test_the_map_draws_the_seed_chain_with_a_call_per_request(
-    page: Page,  # noqa: F811 (the fixture)
+    page: Page,
     seeded: StackProcess,
 ) -> None:
     stack = seeded
@@ -208,7 +208,7 @@ def test_the_map_draws_the_seed_chain_with_a_call_per_request(
 
 
 def test_live_receives_a_new_trace_pushed_by_the_server(
-    page: Page,  # noqa: F811 (the fixture)
+    page: Page,
     seeded: StackProcess,
 ) -> None:
     stack = seeded

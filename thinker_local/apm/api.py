@@ -7,12 +7,14 @@ query never stalls the event loop that also serves the pages.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 from aiohttp import web
 
 from ..store import TraceStore
 from ..store.presentation import trace_document
+from ..store.query import Query, QueryError, parse
 
 STORE: web.AppKey[TraceStore] = web.AppKey("store", TraceStore)
 
@@ -93,6 +95,20 @@ async def timeseries(request: web.Request) -> web.Response:
     return web.json_response({"window": window, **series})
 
 
+def _query(request: web.Request) -> Query | None:
+    """The search of ``query=``; a malformed one is a 400 saying what is wrong and where."""
+    raw = request.query.get("query", "")
+    if not raw.strip():
+        return None
+    try:
+        return parse(raw)
+    except QueryError as error:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": error.message, "position": error.position}),
+            content_type="application/json",
+        ) from None
+
+
 async def traces(request: web.Request) -> web.Response:
     store = request.app[STORE]
     since = request.query.get("since")
@@ -105,6 +121,7 @@ async def traces(request: web.Request) -> web.Response:
         limit=_int(request, "limit", 50, 1, 500),
         since_received=int(since) if since and since.isdigit() else None,
         call=_call(request),
+        query=_query(request),
     )
     return web.json_response({"traces": rows})
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..store import TraceStore
-from . import api, live, serverless_api
+from . import api, live, logs_api, serverless_api
 
 APM_PORT = 8080
 STATIC = Path(__file__).with_name("static")
@@ -21,7 +21,16 @@ STATIC = Path(__file__).with_name("static")
 # the traces they explain.
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 # The addresses a person can open or bookmark; all served by the page shell.
-PAGES = ("/", "/services", "/services/{service}", "/resource", "/traces/{trace_id}", "/live")
+PAGES = (
+    "/",
+    "/services",
+    "/services/{service}",
+    "/resource",
+    "/traces",
+    "/traces/{trace_id}",
+    "/live",
+    "/logs",
+)
 # The serverless view, a function's page, the service map and the traces crossing one of its edges.
 MAP_PAGES = ("/serverless", "/serverless/{function}", "/map", "/map/edge")
 
@@ -45,6 +54,7 @@ def create_apm_app(store: TraceStore) -> web.Application:
     live.add_routes(app)
     api.add_routes(app)
     serverless_api.add_routes(app)
+    logs_api.add_routes(app)
     for path in PAGES:
         app.router.add_get(path, _page)
     for path in MAP_PAGES:

@@ -165,7 +165,12 @@ class SamLocal:
         """The agent's socket on the bridge (the containers send there), the APM's on loopback."""
         config = self.config
         apps = local_agent_apps(
-            template, config.state_dir, self.output, config.agent_port, config.apm_port
+            template,
+            config.state_dir,
+            self.output,
+            config.agent_port,
+            config.apm_port,
+            self._cleanups,
         )
         agent, apm = apps[:1], apps[1:]
         return (

@@ -6,6 +6,7 @@ from one process or several, and traces survive a restart.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,7 @@ CREATE INDEX IF NOT EXISTS spans_by_service ON spans (service, start);
 CREATE INDEX IF NOT EXISTS spans_by_resource ON spans (service, resource, start);
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start);
 CREATE INDEX IF NOT EXISTS spans_by_peer ON spans (peer, start) WHERE peer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS spans_by_duration ON spans (duration);
 CREATE TABLE IF NOT EXISTS traces (
     trace_id   TEXT    PRIMARY KEY,
     start      INTEGER NOT NULL,
@@ -47,6 +49,29 @@ CREATE TABLE IF NOT EXISTS traces (
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
 CREATE INDEX IF NOT EXISTS traces_by_received ON traces (received);
 """
+# Every span's tags, one row each, so that a search on a tag reads only the spans carrying it
+# (store/query.py): json_extract over every span's meta is a scan of the whole store.
+# ``upgrades`` names the one-off fills done on a store written by an older version.
+TAGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS span_tags (
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    span_id  TEXT NOT NULL,
+    PRIMARY KEY (key, value, trace_id, span_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS span_tags_by_span ON span_tags (trace_id, span_id);
+CREATE TABLE IF NOT EXISTS upgrades (name TEXT PRIMARY KEY);
+"""
+# A store written before span_tags existed gets its spans' tags once, a batch of spans per
+# transaction, so that another process on the file (the agent) never waits long for it.
+_BACKFILL_TAGS = """
+INSERT OR IGNORE INTO span_tags
+SELECT tag.key, CAST(tag.value AS TEXT), spans.trace_id, spans.span_id
+FROM spans, json_each(spans.meta) AS tag
+WHERE spans.rowid > ? AND spans.rowid <= ?
+"""
+_BACKFILL_BATCH = 10_000
 
 
 class Database:
@@ -62,7 +87,20 @@ class Database:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(SCHEMA + TAGS_SCHEMA)
+        self._fill_tags()
+
+    def _fill_tags(self) -> None:
+        """Tag rows for the spans stored before span_tags existed (once per store)."""
+        if self.query("SELECT 1 FROM upgrades WHERE name = 'span_tags'"):
+            return
+        last = self.query("SELECT MAX(rowid) AS last FROM spans")[0]["last"] or 0
+        # Spans stored meanwhile come with their tags; replaced ones may move past ``last``.
+        for low in range(0, last, _BACKFILL_BATCH):
+            with self.transaction() as db:
+                db.execute(_BACKFILL_TAGS, (low, low + _BACKFILL_BATCH))
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO upgrades VALUES ('span_tags')")
 
     def close(self) -> None:
         with self._lock:
@@ -92,6 +130,19 @@ class Database:
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+            # A span sent again replaces its tags too.
+            db.executemany(
+                "DELETE FROM span_tags WHERE trace_id = ? AND span_id = ?",
+                [(row[0], row[1]) for row in rows],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO span_tags VALUES (?,?,?,?)",
+                [
+                    (key, str(value), row[0], row[1])
+                    for row in rows
+                    for key, value in json.loads(row[13]).items()
+                ],
             )
             for trace_id in {row[0] for row in rows}:
                 db.execute(

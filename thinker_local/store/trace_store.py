@@ -19,6 +19,7 @@ from ..stats import RequestStats
 from . import ingest
 from .database import Database
 from .invocations import Invocations
+from .logs import Logs
 from .presentation import (
     inferred_kind,
     point_json,
@@ -27,9 +28,13 @@ from .presentation import (
     stats_json,
     trace_summary_json,
 )
+from .query import Query
 from .spans import Call, Span
 
 MAX_TRACES = 500
+# Below this many spans past a search's @duration floor, the search starts from them (index on
+# duration); above, from the newest traces, which then match soon.
+FEW_LONG_SPANS = 2000
 # How many points a time series has at most, whatever the window: enough for a readable chart.
 MAX_BUCKETS = 120
 
@@ -61,6 +66,7 @@ class TraceStore:
         self.path = Path(path)
         self._db = Database(path)
         self.invocations = Invocations(self._db)
+        self.logs = Logs(self._db)
         self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
@@ -249,6 +255,7 @@ class TraceStore:
         limit: int = 50,
         since_received: int | None = None,
         call: tuple[str, str] | None = None,
+        query: Query | None = None,
     ) -> list[dict[str, Any]]:
         """Trace summaries, newest first.
 
@@ -257,7 +264,8 @@ class TraceStore:
         ``error`` filters on whether the trace holds an error span; ``tag`` on a span of the
         trace carrying that meta value; ``since_received`` on traces stored after that time (ns);
         ``call`` (caller, callee) on traces in which one service calls the other (see
-        :meth:`calls`).
+        :meth:`calls`); ``query`` on a span of the trace matching every term of a search
+        (see :mod:`.query`).
         """
         limit = max(1, min(limit, MAX_TRACES))
         where, params = self._selector(service, resource, table="s")
@@ -282,6 +290,12 @@ class TraceStore:
                 " AND x.service = ? AND x.peer = ?))"
             )
             params += [*call, *call]
+        if query is not None and query.terms:
+            matched, bound = query.traces_clause(
+                "t.trace_id", few_long_spans=self._few_spans_over(query.duration_floor)
+            )
+            clauses.append(matched)
+            params += bound
         rows = self._db.query(
             f"""
             SELECT s.trace_id, s.service, s.name, s.resource, s.start, s.duration, s.error,
@@ -305,6 +319,16 @@ class TraceStore:
             if len(result) == limit:
                 break
         return result
+
+    def _few_spans_over(self, floor: int | None) -> bool:
+        """Whether few spans last ``floor`` ns or more: then a search for them starts there."""
+        if floor is None:
+            return False
+        counted = self._db.query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM spans WHERE duration >= ? LIMIT ?)",
+            (floor, FEW_LONG_SPANS),
+        )
+        return int(counted[0]["n"]) < FEW_LONG_SPANS
 
     def calls(self, window_s: float, *, now: float | None = None) -> list[Call]:
         """Every call from one service to another in the window, for the service map.

@@ -12,8 +12,17 @@ export function link(path, params) {
   return `${path}?${query}`;
 }
 
+// A failed call throws an Error whose `detail` is the API's JSON answer when it gave one
+// (a malformed search: {error, position}).
 export async function api(path, params) {
   const response = await fetch(`${path}?${new URLSearchParams(params || {})}`);
-  if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+  if (!response.ok) {
+    const text = await response.text();
+    let detail = null;
+    try { detail = JSON.parse(text); } catch { /* a text reason */ }
+    const error = new Error(`${response.status} ${detail?.error || text}`);
+    error.detail = detail;
+    throw error;
+  }
   return response.json();
 }

@@ -3,12 +3,14 @@
 import { link, windowParam } from "./api.js";
 import { esc } from "./format.js";
 import * as live from "./views/live.js";
+import * as logs from "./views/logs.js";
 import * as map from "./views/map.js";
 import * as resource from "./views/resource.js";
 import * as service from "./views/service.js";
 import * as serverless from "./views/serverless.js";
 import * as services from "./views/services.js";
 import * as trace from "./views/trace.js";
+import * as traces from "./views/traces.js";
 
 const view = document.getElementById("view");
 const windowSelect = document.getElementById("window");
@@ -16,7 +18,9 @@ const windowSelect = document.getElementById("window");
 // First match wins; a view may return a function that stops what it started (a poll).
 const ROUTES = [
   [(path) => path === "/live", () => live.show(view)],
-  [(path) => path.startsWith("/traces/"), (path) => trace.show(view, decodeURIComponent(path.slice(8)))],
+  [(path) => path === "/logs", (_, params) => logs.show(view, params, navigate)],
+  [(path) => path === "/traces", (_, params) => traces.show(view, params)],
+  [(path) => path.startsWith("/traces/"), (path, params) => trace.show(view, decodeURIComponent(path.slice(8)), params)],
   [(path) => path === "/resource", (_, params) => resource.show(view, params)],
   [(path) => path === "/serverless", () => serverless.show(view)],
   [(path) => path.startsWith("/serverless/"), (path) => serverless.showFunction(view, decodeURIComponent(path.slice(12)))],
@@ -34,7 +38,7 @@ export async function route() {
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
   windowSelect.value = windowParam();
-  const section = path === "/live" ? "live" : path.startsWith("/serverless") ? "serverless"
+  const section = path === "/live" ? "live" : path === "/logs" ? "logs" : path === "/traces" ? "traces" : path.startsWith("/serverless") ? "serverless"
     : path.startsWith("/map") ? "map" : "services";
   document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === section));
   try {
@@ -55,10 +59,14 @@ export function navigate(href) {
 // Rows and links inside the view, the top bar and the time window move between pages in place.
 export function start() {
   view.addEventListener("click", (event) => {
-    const row = event.target.closest("tr[data-href]");
-    if (row) { navigate(row.dataset.href); return; }
+    // A link inside a row goes where it says; the rest of the row, where the row does.
     const a = event.target.closest("a[href^='/']");
-    if (a && !event.metaKey && !event.ctrlKey) { event.preventDefault(); navigate(a.getAttribute("href")); }
+    if (a) {
+      if (!event.metaKey && !event.ctrlKey) { event.preventDefault(); navigate(a.getAttribute("href")); }
+      return;
+    }
+    const row = event.target.closest("tr[data-href]");
+    if (row) navigate(row.dataset.href);
   });
   document.querySelectorAll(".topbar a[href^='/']").forEach((a) => a.addEventListener("click", (event) => {
     event.preventDefault();

@@ -2,7 +2,7 @@
 // (docs/apm-api.md); /map/edge?caller=&callee=: the traces in which one service calls the other.
 
 import { api, link, windowParam } from "../api.js";
-import { dot, TRACE_HEAD, traceRows } from "../components.js";
+import { dot, onSearch, searchForm, searchTraces } from "../components.js";
 import { esc } from "../format.js";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -85,10 +85,12 @@ export async function show(view, navigate) {
 export async function showEdge(view, params) {
   const caller = params.get("caller") || "";
   const callee = params.get("callee") || "";
-  const { traces } = await api("/api/traces", { caller, callee, limit: 100 });
   view.innerHTML = `
     <div class="crumbs"><a href="${esc(link("/map"))}">Service map</a> /</div>
     <h1>${dot(caller)}${esc(caller)} → ${dot(callee)}${esc(callee)}</h1>
     <div class="sub">Traces in which ${esc(caller)} calls ${esc(callee)}, newest first.</div>
-    <div class="card" id="edge-traces">${traces.length ? `<table>${TRACE_HEAD}<tbody>${traceRows(traces)}</tbody></table>` : `<div class="empty">No trace crosses this call.</div>`}</div>`;
+    <div class="card" id="edge-traces">${searchForm(params)}<div id="traces"></div></div>`;
+  const loadTraces = () => searchTraces({ caller, callee, limit: 100 });
+  onSearch("/map/edge", loadTraces);
+  await loadTraces();
 }

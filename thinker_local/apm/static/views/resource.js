@@ -1,7 +1,8 @@
-// /resource?service=&resource=&name=: a resource's stats, graphs, and its traces with filters.
+// /resource?service=&resource=&name=&query=: a resource's stats, graphs, and its traces,
+// filtered by error and searched (docs/apm-api.md's query syntax).
 
 import { api, link, windowParam } from "../api.js";
-import { dot, graphs, tiles, TRACE_HEAD, traceRows } from "../components.js";
+import { dot, graphs, onSearch, searchForm, searchTraces, tiles } from "../components.js";
 import { esc } from "../format.js";
 
 export async function show(view, params) {
@@ -18,37 +19,12 @@ export async function show(view, params) {
     ${tiles(info)}
     <div class="grid2" id="graphs"></div>
     <div class="card"><h2>Traces</h2>
-      <form class="filters" id="filters">
-        <select name="error"><option value="">All traces</option><option value="true">With errors</option><option value="false">Without errors</option></select>
-        <input name="tag" placeholder="tag, e.g. http.status_code:500" value="${esc(params.get("tag") || "")}">
-        <button type="submit">Filter</button>
-        <span class="muted" id="trace-count"></span>
-      </form>
+      ${searchForm(params, `<select name="error"><option value="">All traces</option><option value="true">With errors</option><option value="false">Without errors</option></select>`)}
       <div id="traces"></div>
     </div>`;
-  const form = document.getElementById("filters");
+  const form = document.getElementById("search");
   form.error.value = params.get("error") || "";
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const next = new URLSearchParams(location.search);
-    for (const key of ["error", "tag"]) {
-      if (form[key].value) next.set(key, form[key].value); else next.delete(key);
-    }
-    history.replaceState(null, "", `/resource?${next}`);
-    loadTraces();
-  });
-  async function loadTraces() {
-    const query = { service, resource, limit: 100 };
-    if (form.error.value) query.error = form.error.value;
-    if (form.tag.value.trim()) query.tag = form.tag.value.trim();
-    const holder = document.getElementById("traces");
-    try {
-      const { traces } = await api("/api/traces", query);
-      document.getElementById("trace-count").textContent = `${traces.length} trace${traces.length === 1 ? "" : "s"}, newest first`;
-      holder.innerHTML = traces.length ? `<table>${TRACE_HEAD}<tbody>${traceRows(traces)}</tbody></table>` : `<div class="empty">No trace matches.</div>`;
-    } catch (error) {
-      holder.innerHTML = `<div class="empty bad">${esc(error.message)}</div>`;
-    }
-  }
+  const loadTraces = () => searchTraces({ service, resource, limit: 100, ...(form.error.value ? { error: form.error.value } : {}) });
+  onSearch("/resource", loadTraces);
   await Promise.all([graphs({ service, resource }), loadTraces()]);
 }

@@ -67,7 +67,7 @@ export async function show(view) {
 }
 
 const INVOCATION_HEAD = `<thead><tr><th>Request id</th><th>Start</th><th class="num">Duration</th>
-  <th class="num">Billed</th><th class="num">Memory</th><th>Start type</th><th>Status</th><th>Trace</th></tr></thead>`;
+  <th class="num">Billed</th><th class="num">Memory</th><th>Start type</th><th>Status</th><th>Logs</th><th>Trace</th></tr></thead>`;
 
 function invocationRows(invocations) {
   return invocations.map((i) => {
@@ -82,6 +82,7 @@ function invocationRows(invocations) {
       <td class="num">${i.max_memory_used_mb ?? "–"} / ${i.memory_size_mb} MB</td>
       <td>${i.cold ? `<span class="badge cold">cold · init ${ms(i.init_ms)}</span>` : `<span class="badge">warm</span>`}</td>
       <td>${status}</td>
+      <td><a href="${esc(link("/logs", { request_id: i.request_id }))}" class="invocation-logs">logs</a></td>
       <td class="mono">${trace ? `<a href="${esc(trace)}">${i.trace_id.slice(16)}</a>` : `<span class="muted">–</span>`}</td>
     </tr>`;
   }).join("");

@@ -1,0 +1,124 @@
+"""Every line the functions print into the trace store's ``logs`` table, written in batches.
+
+``make up`` subscribes a :class:`LogRecorder` to the stack's
+:class:`~thinker_local.output.Output`, beside the REPORT recorder: each line an execution
+environment writes is queued, and a thread of its own reads the queued lines
+(:mod:`thinker_local.logs`) and writes them in one transaction every :data:`FLUSH_S` seconds
+(sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
+a chatty function never waits on SQLite. The stack's own lines (its messages, the
+gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
+function's lines (``sam local start-api``'s output) hands each to :meth:`LogRecorder.feed`; of
+lines fed without a source, those outside any invocation (between an END and the next START) are
+not kept unless they are errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+
+from .invocation_log import function_names
+from .logs import ERROR, LineReader, LogRecord
+from .output import LogLine
+from .store import TraceStore
+from .store.invocations import FunctionInfo
+
+FLUSH_S = 0.2
+MAX_BATCH = 500
+
+
+class LogRecorder:
+    """Reads the lines it is given and writes them to a store from a thread of its own."""
+
+    def __init__(
+        self,
+        store: TraceStore,
+        functions: Sequence[FunctionInfo],
+        *,
+        unnamed_sources: Collection[str] = (),
+    ) -> None:
+        """``unnamed_sources``: output sources whose lines mix functions' lines, naming none,
+        with their own (``sam local start-api``'s): read as :meth:`feed` reads a line without
+        a source."""
+        self._unnamed = frozenset(unnamed_sources)
+        self._logs = store.logs
+        # Retention is applied as lines are written; lines of an earlier run may be too old now.
+        self._logs.prune()
+        self._names = function_names(functions)
+        self._readers: dict[str, LineReader] = {}
+        self._pending: list[LogLine] = []
+        self._lock = threading.Lock()
+        # Lines are read in the order printed: one flush at a time.
+        self._writing = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-recorder", daemon=True)
+        self._thread.start()
+
+    def listener(self, line: LogLine) -> None:
+        """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
+        if line.source in self._names:
+            self._queue(line)
+        elif line.source in self._unnamed:
+            self._queue(replace(line, source=""))
+
+    def feed(
+        self,
+        text: str,
+        *,
+        source: str | None = None,
+        request_id: str | None = None,
+        at: float | None = None,
+    ) -> None:
+        """Queue one line; ``source`` names its function (logical id or name) when known,
+        ``request_id`` the invocation it was printed in, ``at`` when (epoch seconds, default now).
+        """
+        self._queue(LogLine(source or "", text, time.time() if at is None else at, request_id))
+
+    def _queue(self, line: LogLine) -> None:
+        with self._lock:
+            self._pending.append(line)
+            if len(self._pending) >= MAX_BATCH:
+                self._wake.set()
+
+    def flush(self) -> None:
+        """Read and write what is queued now (on the writing thread, or after it stopped)."""
+        with self._writing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            records = [record for line in batch if (record := self._read(line)) is not None]
+            # A store that cannot be written loses these lines; they were printed all the same.
+            with contextlib.suppress(sqlite3.Error):
+                self._logs.add(records)
+
+    def _read(self, line: LogLine) -> LogRecord | None:
+        """The line read; ``None`` for a line of unknown source outside any invocation (what
+        ``sam local`` prints of its own between the containers' lines)."""
+        # One reader per writer: a traceback's lines follow each other in one writer's output.
+        reader = self._readers.setdefault(line.source, LineReader())
+        record = reader.read(
+            line.text,
+            function=self._names.get(line.source),
+            time_ns=int(line.time * 1e9),
+            request_id=line.request_id,
+        )
+        if line.source or record.request_id or record.level == ERROR:
+            return record
+        return None
+
+    def close(self) -> None:
+        """Write what is queued and stop the writing thread."""
+        self._closed.set()
+        self._wake.set()
+        self._thread.join()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            self._wake.wait(FLUSH_S)
+            self._wake.clear()
+            self.flush()
