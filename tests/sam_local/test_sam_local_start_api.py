@@ -115,3 +115,24 @@ def test_report_figures_reach_the_store(sam_stack: StackProcess) -> None:
         assert row["duration_ms"] == pytest.approx(report.duration_ms)
         assert row["memory_size_mb"] == 512
         assert row["trace_id"] == trace_id
+
+
+def test_the_functions_lines_reach_the_trace_logs(sam_stack: StackProcess) -> None:
+    apm = sam_stack.info.apm
+    assert apm is not None
+    known = entering_trace_ids(apm)
+    seed_request(sam_stack)
+    trace_id = the_new_trace(apm, known)[0]["trace_id"]
+
+    deadline = time.monotonic() + 30
+    while True:
+        logs = requests.get(f"{apm}/api/traces/{trace_id}/logs", timeout=10).json()["logs"]
+        functions = {line["function"] for line in logs}
+        if set(FUNCTIONS) <= functions or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    assert set(FUNCTIONS) <= functions, logs
+    unknown = [line for line in logs if "foo_bar" in line["message"]]
+    assert unknown, logs
+    assert {line["function"] for line in unknown} == {"MicroserviceFunction"}
