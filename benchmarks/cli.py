@@ -244,6 +244,7 @@ class Bench:
     async def side_by_side(self) -> None:
         results, progress = self.results, self.progress
         results.side_by_side_run = _conditions()
+        results.side_by_side_load = os.getloadavg()[0]
         try:
             with sam_local.engine(self.scratch / "dockerd.log", progress.note) as bridge:
                 progress.note(f"Docker engine up; its bridge {bridge}")

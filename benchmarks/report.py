@@ -17,6 +17,8 @@ from .results import FUNCTION_NAMES, Results
 from .targets import MB, checks
 
 FINDINGS = Path(__file__).with_name("findings.md")
+# A 1-minute load average above this before a run means other work shared the cores.
+SHARED_LOAD = 0.5
 
 
 def _row(*cells: object) -> str:
@@ -336,7 +338,14 @@ def _side_by_side_section(results: Results) -> list[str]:
         "",
     ]
     if results.side_by_side_run:
-        lines += [f"Run {results.side_by_side_run} (load average 1 / 5 / 15 min).", ""]
+        shared = (
+            " The machine was shared with other work (load above ~0.5 before the run on"
+            f" {results.cores} cores): the absolute figures are pessimistic; the ratios hold"
+            " better, as both stacks ran under it."
+            if results.side_by_side_load > SHARED_LOAD
+            else ""
+        )
+        lines += [f"Run {results.side_by_side_run} (load average 1 / 5 / 15 min).{shared}", ""]
     if results.side_by_side_note:
         return [*lines, f"`sam local start-api` not measured: {results.side_by_side_note}", ""]
     figures = {f.name: f for f in results.side_by_side}

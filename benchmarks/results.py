@@ -53,4 +53,6 @@ class Results:
     side_by_side: list[SideBySide] = field(default_factory=list)
     side_by_side_note: str = ""
     side_by_side_run: str = ""
+    # The 1-minute load average when section 7 started (it may run alone, with --only).
+    side_by_side_load: float = 0.0
     failures: list[str] = field(default_factory=list)
