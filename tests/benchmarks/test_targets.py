@@ -83,14 +83,16 @@ def test_section_7_sets_make_up_and_sam_local_side_by_side_with_ratios() -> None
         )
 
     results.side_by_side = [stack("make up", 1.0), stack("sam local start-api", 2.0)]
-    results.side_by_side_run = "2026-01-01 00:00 UTC; before: load 0.10 / 0.20 / 0.30"
+    results.side_by_side_run = "2026-01-01 00:00 UTC; before: load 3.10 / 0.20 / 0.30"
+    results.side_by_side_load = 3.1
 
     section = markdown(results, "b.svg").split("## 7.")[1].split("\n## ")[0]
 
     assert "| Seed request p50 | 15.0 ms | 30.0 ms | 2.00 x |" in section
     assert "| From the command to the first answer | 10.0 s | 20.0 s | 2.00 x |" in section
     assert "| Throughput at concurrency 8 | 60.0 requests/s | 30.0 requests/s | 0.50 x |" in section
-    assert "load 0.10 / 0.20 / 0.30" in section
+    assert "load 3.10 / 0.20 / 0.30" in section
+    assert "The machine was shared with other work" in section
 
 
 def test_section_7_says_why_sam_local_was_not_measured() -> None:
