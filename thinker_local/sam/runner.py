@@ -107,15 +107,7 @@ class SamLocal:
         host = config.host if config.host else await asyncio.to_thread(host_address)
         say(f"Docker engine answers; the containers reach this host at {host}")
 
-        template = load_template(
-            config.template_path,
-            LocalSettings(
-                dynamodb_url=f"http://{host}:{config.dynamodb_port}",
-                trace_agent_url=f"http://{host}:{config.agent_port}",
-                parameter_overrides=self._parameter_overrides(),
-                environ=config.environ,
-            ),
-        )
+        template = self._template(host)
         agent, apm = self._bind_agent_and_apm(template, host)
         self._check_free(host, config.dynamodb_port, "DynamoDB")
         self._check_free(host, config.port, "sam local start-api")
@@ -251,15 +243,7 @@ class SamLocal:
         """env.json, with this run's ports and the tables' names as the seed filled them."""
         config = self.config
         # The template as the containers see it: the endpoints at host.docker.internal.
-        containers = load_template(
-            config.template_path,
-            LocalSettings(
-                dynamodb_url=f"http://{CONTAINER_HOST}:{config.dynamodb_port}",
-                trace_agent_url=f"http://{CONTAINER_HOST}:{config.agent_port}",
-                parameter_overrides=self._parameter_overrides(),
-                environ=config.environ,
-            ),
-        )
+        containers = self._template(CONTAINER_HOST)
         named = SamConfig(config.template_path, config.state_dir)
         ports = {
             named.port: config.port,
@@ -272,6 +256,19 @@ class SamLocal:
         path = config.state_dir / ENV_FILE
         path.write_text(json.dumps(variables, indent=2) + "\n")
         return path
+
+    def _template(self, host: str) -> Template:
+        """The template in local mode, its DynamoDB and agent on ``host`` at this run's ports."""
+        config = self.config
+        return load_template(
+            config.template_path,
+            LocalSettings(
+                dynamodb_url=f"http://{host}:{config.dynamodb_port}",
+                trace_agent_url=f"http://{host}:{config.agent_port}",
+                parameter_overrides=self._parameter_overrides(),
+                environ=config.environ,
+            ),
+        )
 
     def _parameter_overrides(self) -> dict[str, str]:
         return {"Mode": "local", **self.config.parameter_overrides}
