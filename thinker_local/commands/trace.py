@@ -137,8 +137,8 @@ def print_tree(document: dict[str, Any], out: TextIO, *, fold_cold_start: bool =
     width = max(map(len, labels), default=0)
     for label, span in zip(labels, rows, strict=True):
         line = f"{label:<{width}}  {_ms(span['duration']):>10}  {span['duration'] / total:>4.0%}"
-        if "subject" in span["meta"]:
-            line += f"  subject={span['meta']['subject']}"
+        for key, value in span["own_tags"].items():
+            line += f"  {key}={value}"
         if span["error"]:
             line += (
                 f"  ERROR {span['meta'].get('error.type', '')}: "

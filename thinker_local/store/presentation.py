@@ -14,10 +14,29 @@ from ..stats import RequestStats
 from . import tree
 from .spans import Span
 
+# Tags every span carries, or that describe an error: not what the code chose to record.
+_COMMON_TAGS = frozenset({"env", "version", "language", "runtime-id", "service"})
+
+
+def own_tags(span: Span) -> dict[str, str]:
+    """The tags the application's own code set, on a span it opened itself.
+
+    Spans of integrations carry ``component``; datadog-lambda's and the inferred ones are named
+    ``aws.*``. What is left was opened by the function's code (``tracer.trace(...)``), and its
+    tags, less those every span or every error has, are what that code chose to record.
+    """
+    if "component" in span.meta or span.name.startswith("aws."):
+        return {}
+    return {
+        key: value
+        for key, value in span.meta.items()
+        if key not in _COMMON_TAGS and not key.startswith(("_dd.", "error."))
+    }
+
 
 def span_json(span: Span) -> dict[str, Any]:
     """A span as the JSON API returns it."""
-    return {**asdict(span), "error": int(span.error)}
+    return {**asdict(span), "error": int(span.error), "own_tags": own_tags(span)}
 
 
 def stats_json(stats: RequestStats) -> dict[str, Any]:

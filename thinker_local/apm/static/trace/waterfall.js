@@ -46,7 +46,7 @@ export function render(holder, ctx) {
         </div>
         <div class="wf-track">
           <div class="wf-bar${s.error ? " err" : ""}" style="left:${left}%;width:${width}%;background:${colour(s.service)}"></div>
-          <div class="wf-label${inside ? " inside" : ""}" style="${labelPlace}">${duration(s.duration)} · ${percent(share)}${s.meta.subject ? ` · subject:${esc(s.meta.subject)}` : ""}</div>
+          <div class="wf-label${inside ? " inside" : ""}" style="${labelPlace}">${duration(s.duration)} · ${percent(share)}${Object.entries(s.own_tags || {}).map(([k, v]) => ` · ${esc(k)}:${esc(v)}`).join("")}</div>
         </div>
       </div>`;
     }).join("");
