@@ -7,8 +7,9 @@ PYTHON := .venv/bin/python
 up: venv
 	$(PYTHON) -m thinker_local up
 
-## test: run the test suite
+## test: run the test suite (first obtaining what it needs from the system: scripts/test-prerequisites)
 test: venv
+	@scripts/test-prerequisites
 	$(PYTHON) -m pytest
 
 ## lint: ruff and mypy
@@ -28,9 +29,14 @@ venv:
 lock:
 	scripts/lock
 
-.PHONY: test-sam-local
-## test-sam-local: opt-in; the real `sam build` + `sam local start-api` in Docker, traced (root; docs/sam-local.md)
+.PHONY: sam-local test-sam-local
+## sam-local: sam build + sam local start-api in Docker, with DynamoDB (seeded), the agent and the APM (docs/sam-local.md)
+sam-local: venv
+	$(PYTHON) -m thinker_local sam $(ARGS)
+
+## test-sam-local: only the proof of `make sam-local`: the real `sam build` + `sam local start-api` in Docker (docs/sam-local.md)
 test-sam-local: venv
+	@scripts/test-prerequisites sam-local
 	$(PYTHON) -m pytest -m sam_local tests/sam_local -o log_cli=true --log-cli-level=INFO
 
 .PHONY: load-test security

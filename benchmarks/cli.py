@@ -9,7 +9,7 @@ Steps, each on the same machine, one after the other (nothing measured runs in p
 4. the same stack with ``DD_TRACE_ENABLED=false``: the seed request's latency and Durations;
 5. the local stack at the seed's delays (0.2 s / 0.5 s): 1, 2, 5 and 10 subjects;
 6. ``sam build``: each function's artifact, unzipped and zipped;
-7. ``sam local start-api``, when it can run here.
+7. ``make up`` and ``sam local start-api`` side by side on the seed request (needs Docker).
 
 ``--quick`` runs small counts (a trial, about a minute and a half); the default counts are
 for a quiet machine. The report goes to docs/benchmarks.md and docs/benchmarks.svg.
@@ -36,11 +36,11 @@ from thinker_local.stats import Summary, paired_sums
 
 from . import artifacts, coldstart, handlers, lambda_env, sam_local
 from .agent import local_agent
-from .http_load import load
+from .http_load import load, throughput
 from .plot import write_svg
 from .progress import Progress
 from .report import write_markdown
-from .results import Results, Throughput
+from .results import Results
 
 DOCS = lambda_env.REPO / "docs"
 CONCURRENCY = (1, 4, 8, 16)
@@ -115,7 +115,7 @@ class Bench:
             ("local stack, delays 0, DD_TRACE_ENABLED=false", self.stack_untraced),
             ("local stack at the seed's delays: 1, 2, 5, 10 subjects", self.subjects),
             ("sam build: artifact sizes", self.artifacts),
-            ("sam local start-api", self.sam_local),
+            ("make up and sam local start-api side by side", self.side_by_side),
         ]
         for number, (title, step) in enumerate(steps, start=1):
             self.progress.step(title)
@@ -182,25 +182,16 @@ class Bench:
             results.seed["local stack, tracing on"] = await self._seed(stack, "traced")
             for concurrency in CONCURRENCY:
                 label = f"concurrency {concurrency}"
-                measured = await load(
+                measured = await throughput(
                     _url(stack),
                     requests=counts.throughput_requests,
                     concurrency=concurrency,
-                    # Enough to start the environments this concurrency needs before measuring.
-                    warmup=max(counts.warmup, 5 * concurrency),
+                    warmup=counts.warmup,
                     on_progress=functools.partial(self.progress.count, label),
                 )
-                results.throughput.append(
-                    Throughput(
-                        concurrency=concurrency,
-                        requests=measured.requests,
-                        errors=measured.errors,
-                        requests_per_s=measured.throughput,
-                        latency=Summary.of(measured.latencies_ms),
-                    )
-                )
+                results.throughput.append(measured)
                 self.progress.note(
-                    f"{label}: {measured.throughput:.0f} requests/s, {measured.errors} errors"
+                    f"{label}: {measured.requests_per_s:.0f} requests/s, {measured.errors} errors"
                 )
 
     async def stack_untraced(self) -> None:
@@ -250,14 +241,60 @@ class Bench:
         self.progress.note("sam build (pip installs from the registry; a minute or two)")
         self.results.artifacts = await asyncio.to_thread(artifacts.artifacts, self.scratch / "sam")
 
-    async def sam_local(self) -> None:
-        self.results.sam_local = sam_local.why_not_measured()
-        self.progress.note(f"not measured: {self.results.sam_local}")
+    async def side_by_side(self) -> None:
+        results, progress = self.results, self.progress
+        results.side_by_side_run = _conditions()
+        results.side_by_side_load = os.getloadavg()[0]
+        try:
+            with sam_local.engine(self.scratch / "dockerd.log", progress.note) as bridge:
+                progress.note(f"Docker engine up; its bridge {bridge}")
+                await self._side_by_side()
+        except sam_local.EngineError as error:
+            results.side_by_side_note = str(error)
+            progress.note(f"sam local start-api not measured: {error}")
+        results.side_by_side_run += f"; after: load {_load_now()}"
+
+    async def _side_by_side(self) -> None:
+        counts, progress = self.counts, self.progress
+        stacks = (
+            (sam_local.MAKE_UP, sam_local.make_up),
+            (sam_local.SAM_LOCAL, sam_local.sam_local),
+        )
+        for name, factory in stacks:
+            progress.note(f"{name}: a first start, unmeasured (builds what it needs once)")
+            await asyncio.to_thread(sam_local.prime, factory, self.scratch / f"prime-{name}")
+        for name, factory in stacks:
+            progress.note(f"{name}: start, first request, seed requests, concurrency 1/4/8")
+            figures = await sam_local.measure(
+                name,
+                factory,
+                self.scratch / f"side-{name}",
+                requests=counts.seed_requests,
+                throughput_requests=counts.throughput_requests,
+                warmup=counts.warmup,
+                on_progress=lambda label: functools.partial(progress.count, label),
+                path=SEED_PATH,
+            )
+            self.results.side_by_side.append(figures)
+            p50 = figures.seed.p50 if figures.seed else float("nan")
+            progress.note(
+                f"{name}: first answer {figures.start_s:.1f} s after the command, seed p50"
+                f" {p50:.1f} ms"
+            )
 
 
 def _url(stack: StackProcess, path: str = SEED_PATH) -> str:
     """thinker-api's URL on the running stack, with ``path``."""
     return stack.info.api + path
+
+
+def _load_now() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _conditions() -> str:
+    """When a step ran and how loaded the machine was (for a step run alone, with ``--only``)."""
+    return f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; before: load {_load_now()}"
 
 
 def _tracing(mode: str) -> str:
@@ -271,7 +308,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true", help="small counts: a trial run")
-    parser.add_argument("--only", type=int, nargs="*", metavar="STEP", help="run these steps only")
+    parser.add_argument(
+        "--only",
+        type=int,
+        nargs="*",
+        metavar="STEP",
+        help="run these steps only, and replace only their sections of the report",
+    )
     parser.add_argument("--output", type=Path, default=DOCS / "benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -290,7 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results.load_after = os.getloadavg()
     results.elapsed_s = time.monotonic() - started
     svg = args.output.with_suffix(".svg")
-    write_svg(results, svg)
-    write_markdown(results, args.output, svg.name)
+    only = set(args.only) if args.only else None
+    if only is None:
+        write_svg(results, svg)
+    # With --only, the other sections (and the plot) keep the figures of the last full run.
+    write_markdown(results, args.output, svg.name, only)
     progress.note(f"wrote {args.output} and {svg} in {results.elapsed_s:.0f} s")
     return 1 if results.failures else 0

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import aiohttp
 
 from thinker_local.harness.load import REQUEST_TIMEOUT_S, Answer, Request, send_all
+from thinker_local.stats import Summary
+
+from .results import Throughput
 
 OnProgress = Callable[[int, int], None]
 
@@ -62,3 +65,29 @@ async def load(
     latencies = [answer.seconds * 1000 for answer in answers if answer.status]
     errors = sum(answer.status != 200 for answer in answers)
     return LoadResult(concurrency, requests, errors, seconds, latencies)
+
+
+async def throughput(
+    url: str,
+    *,
+    requests: int,
+    concurrency: int,
+    warmup: int,
+    on_progress: OnProgress | None = None,
+) -> Throughput:
+    """``requests`` at ``concurrency``, after a warm-up long enough to start the environments
+    (or containers) this concurrency needs: requests/s and latency."""
+    measured = await load(
+        url,
+        requests=requests,
+        concurrency=concurrency,
+        warmup=max(warmup, 5 * concurrency),
+        on_progress=on_progress,
+    )
+    return Throughput(
+        concurrency=concurrency,
+        requests=measured.requests,
+        errors=measured.errors,
+        requests_per_s=measured.throughput,
+        latency=Summary.of(measured.latencies_ms),
+    )

@@ -6,6 +6,7 @@ copied in unchanged: it is written by people, the tables by the run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .results import FUNCTION_NAMES, Results
 from .targets import MB, checks
 
 FINDINGS = Path(__file__).with_name("findings.md")
+# A 1-minute load average above this before a run means other work shared the cores.
+SHARED_LOAD = 0.5
 
 
 def _row(*cells: object) -> str:
@@ -75,12 +78,7 @@ def markdown(results: Results, svg_name: str) -> str:
     lines += _subjects_section(results)
     lines += _throughput_section(results)
     lines += _artifacts_section(results)
-    lines += [
-        "## 7. `sam local start-api`",
-        "",
-        f"Not measured: {results.sam_local or 'skipped'}.",
-        "",
-    ]
+    lines += _side_by_side_section(results)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -324,8 +322,94 @@ def _artifacts_section(results: Results) -> list[str]:
     return lines + _table(("Function", "unzipped", "zipped"), rows)
 
 
-def write_markdown(results: Results, path: Path, svg_name: str) -> None:
-    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept."""
+def _side_by_side_section(results: Results) -> list[str]:
+    lines = [
+        "## 7. `make up` and `sam local start-api` side by side",
+        "",
+        "The seed request, delays 0, tracing on, through each stack as its command starts it:"
+        " `python -m thinker_local up` (`make up`: the functions in processes) and `python -m"
+        " thinker_local sam` (`make sam-local`: `sam local start-api` with samconfig.toml's"
+        " warm containers, the functions in Docker, the same DynamoDB, agent and APM around"
+        " them). One after the other, never both at once; each was started once before,"
+        " unmeasured, so what it builds on first use (images, `sam build`, dependencies) was"
+        " built, and the Docker engine was already running. *From the command to the first"
+        " answer*: until it says it is ready, plus the first request. Then the seed request one"
+        " at a time, then N concurrent clients after a warm-up (the harness's load loop).",
+        "",
+    ]
+    if results.side_by_side_run:
+        shared = (
+            " The machine was shared with other work (load above ~0.5 before the run on"
+            f" {results.cores} cores): the absolute figures are pessimistic; the ratios hold"
+            " better, as both stacks ran under it."
+            if results.side_by_side_load > SHARED_LOAD
+            else ""
+        )
+        lines += [f"Run {results.side_by_side_run} (load average 1 / 5 / 15 min).{shared}", ""]
+    if results.side_by_side_note:
+        return [*lines, f"`sam local start-api` not measured: {results.side_by_side_note}", ""]
+    figures = {f.name: f for f in results.side_by_side}
+    up, sam = figures.get("make up"), figures.get("sam local start-api")
+    if up is None or sam is None or up.seed is None or sam.seed is None:
+        return [*lines, "Not measured in this run.", ""]
+
+    def row(what: str, a: float, b: float, unit: str) -> tuple[str, ...]:
+        return (what, f"{_ms(a)} {unit}", f"{_ms(b)} {unit}", _times(ratio(b, a)))
+
+    first = list(row("The first request after start", up.first_ms, sam.first_ms, "ms"))
+    for column, stack in ((1, up), (2, sam)):
+        if stack.first_status != 200:
+            first[column] += f" (HTTP {stack.first_status})"
+    rows = [
+        row("From the command to the first answer", up.start_s, sam.start_s, "s"),
+        tuple(first),
+        row("Seed request p50", up.seed.p50, sam.seed.p50, "ms"),
+        row("Seed request p95", up.seed.p95, sam.seed.p95, "ms"),
+    ]
+    for a, b in zip(up.throughput, sam.throughput, strict=True):
+        rows.append(
+            row(f"Throughput at concurrency {a.concurrency}", a.requests_per_s,
+                b.requests_per_s, "requests/s")
+        )  # fmt: skip
+        rows.append(row(f"p95 at concurrency {a.concurrency}", a.latency.p95, b.latency.p95, "ms"))
+    errors = sum(t.errors for t in (*up.throughput, *sam.throughput))
+    lines += _table(("", "make up", "sam local start-api", "sam / make up"), rows)
+    return [
+        *lines,
+        f"Seed requests: {up.seed.count} and {sam.seed.count}, one at a time; throughput:"
+        f" {up.throughput[0].requests} requests at each concurrency; errors: {errors}.",
+        "",
+    ]
+
+
+def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
+    """``existing`` with its numbered sections ``numbers`` (``## N. ...``) taken from ``fresh``."""
+
+    def sections(text: str) -> dict[int, str]:
+        found = {}
+        for match in _NUMBERED.finditer(text):
+            found[int(match.group(1))] = match.group(0)
+        return found
+
+    new = sections(fresh)
+    merged = existing
+    for number, block in sections(existing).items():
+        if number in numbers and number in new:
+            merged = merged.replace(block, new[number])
+    return merged
+
+
+_NUMBERED = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def write_markdown(
+    results: Results, path: Path, svg_name: str, only: set[int] | None = None
+) -> None:
+    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept. With
+    ``only``, just those numbered sections are replaced in the report already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     others = sections.kept(path)
-    path.write_text(markdown(results, svg_name) + (f"\n{others}" if others else ""))
+    text = markdown(results, svg_name) + (f"\n{others}" if others else "")
+    if only and path.exists():
+        text = merge_sections(path.read_text(), text, only)
+    path.write_text(text)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from thinker_local.stats import Summary
 
 from .artifacts import Artifact
 from .coldstart import ImportProfile
+
+if TYPE_CHECKING:
+    from .sam_local import SideBySide
 
 FUNCTION_NAMES = ("thinker-api", "thinker-microservice")
 
@@ -45,5 +49,10 @@ class Results:
     subjects: dict[int, Summary] = field(default_factory=dict)
     throughput: list[Throughput] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
-    sam_local: str = ""
+    # Section 7: make up and sam local start-api; why not, when Docker was not there.
+    side_by_side: list[SideBySide] = field(default_factory=list)
+    side_by_side_note: str = ""
+    side_by_side_run: str = ""
+    # The 1-minute load average when section 7 started (it may run alone, with --only).
+    side_by_side_load: float = 0.0
     failures: list[str] = field(default_factory=list)

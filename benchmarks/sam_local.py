@@ -1,25 +1,115 @@
-"""``sam local start-api``: why this command does not measure it (yet)."""
+"""Section 7: ``make up`` and ``sam local start-api`` side by side, on the same seed request.
+
+Each stack is started as its command starts it (``python -m thinker_local up`` and ``python -m
+thinker_local sam``, on free ports, delays 0, tracing on), one after the other, never both at
+once. For each: the time from the command to its first answer (until it says it is ready, plus
+that first request), the first request's latency on its own, then the seed request one at a
+time, then throughput at concurrency 1, 4 and 8 through the harness's load loop. ``sam``
+needs a Docker engine: the one that runs, or ``dockerd`` started for the step as root (not
+counted in the start-up time); its images and ``sam build`` are made before the measured start.
+"""
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from .lambda_env import REPO
+from thinker_local.harness.load import Request, send_all
+from thinker_local.harness.stack import StackProcess, local_sam_stack, local_stack
+from thinker_local.sam.engine import EngineError, bridge_address, docker_engine
+from thinker_local.stats import Summary
+
+from .http_load import OnProgress, load, throughput
+from .lambda_env import NO_DELAYS
+from .results import Throughput
+
+MAKE_UP = "make up"
+SAM_LOCAL = "sam local start-api"
+CONCURRENCY = (1, 4, 8)
 
 
-def why_not_measured() -> str:
-    """The reason, for the report."""
-    makefile = (REPO / "Makefile").read_text()
-    if "sam-local" not in makefile and "sam_local" not in makefile:
-        return (
-            "no `sam local start-api` target in the Makefile yet (its work is in progress:"
-            " tests/sam_local/, docs/sam-local.md)"
-        )
-    if shutil.which("docker") is None:
-        return "`sam local start-api` needs a container engine; `docker` is not installed"
-    return (
-        "`make test-sam-local` exists, but it is an opt-in test that needs root, a Docker engine"
-        " and a locally built stand-in image, and it serves on the fixed ports samconfig.toml"
-        " and env.json name (5000, 5005, 8126), which a benchmark must leave to other stacks;"
-        " its functions also pay Docker's and the emulator's hops. Left for a dedicated run"
-    )
+@dataclass
+class SideBySide:
+    """One stack's figures."""
+
+    name: str
+    start_s: float = 0.0  # from the command to its first answer
+    first_ms: float = 0.0  # the first request after it said it was ready
+    first_status: int = 200
+    seed: Summary | None = None
+    throughput: list[Throughput] = field(default_factory=list)
+
+
+StackFactory = Callable[[Path], contextlib.AbstractContextManager[StackProcess]]
+
+
+async def measure(
+    name: str,
+    stack_factory: StackFactory,
+    scratch: Path,
+    *,
+    requests: int,
+    throughput_requests: int,
+    warmup: int,
+    on_progress: Callable[[str], OnProgress],
+    path: str,
+) -> SideBySide:
+    """Start the stack with ``stack_factory`` and measure it (see the module's docstring)."""
+    figures = SideBySide(name)
+    started = time.perf_counter()
+    with stack_factory(scratch) as stack:
+        url = stack.info.api + path
+        (first,) = await send_all([Request(url)], 1)
+        figures.start_s = time.perf_counter() - started
+        # Under sam local the first request pays both functions' inits within thinker-api's
+        # timeout: on a busy machine it can answer 504. Recorded as it came.
+        figures.first_status = first.status
+        figures.first_ms = first.seconds * 1000
+        seed = await load(
+            url, requests=requests, concurrency=1, warmup=warmup,
+            on_progress=on_progress(f"{name}: seed requests"),
+        )  # fmt: skip
+        if seed.errors:
+            raise RuntimeError(f"{name}: {seed.errors} seed requests failed")
+        figures.seed = Summary.of(seed.latencies_ms)
+        for concurrency in CONCURRENCY:
+            figures.throughput.append(
+                await throughput(
+                    url,
+                    requests=throughput_requests,
+                    concurrency=concurrency,
+                    warmup=warmup,
+                    on_progress=on_progress(f"{name}: concurrency {concurrency}"),
+                )
+            )
+    return figures
+
+
+def make_up(directory: Path) -> contextlib.AbstractContextManager[StackProcess]:
+    return local_stack(directory, parameter_overrides=NO_DELAYS)
+
+
+def sam_local(directory: Path) -> contextlib.AbstractContextManager[StackProcess]:
+    return local_sam_stack(directory, NO_DELAYS)
+
+
+def prime(factory: StackFactory, directory: Path) -> None:
+    """Start and stop the stack once, unmeasured: what it builds on first use is then built."""
+    with factory(directory):
+        pass
+
+
+@contextlib.contextmanager
+def engine(log: Path, say: Callable[[str], None]) -> Iterator[str]:
+    """A Docker engine for the step; the host's bridge address. EngineError says why not."""
+    with docker_engine(log, say):
+        yield bridge_address()
+
+
+__all__ = [
+    "MAKE_UP", "SAM_LOCAL", "EngineError", "SideBySide", "engine", "make_up", "measure", "prime",
+    "sam_local",
+]  # fmt: skip

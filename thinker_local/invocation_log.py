@@ -1,9 +1,9 @@
 """Lambda's REPORT lines into the trace store, from the local stack's output or ``sam local``'s.
 
-``make up`` subscribes a :class:`ReportRecorder` to the stack's
-:class:`~thinker_local.output.Output`: every REPORT an execution environment writes becomes a row
-of the store's ``invocations`` table, named by the function that wrote it. Anything else that
-sees REPORT lines (``sam local start-api`` prints them among its own output) hands each line to
+``make up`` and ``make sam-local`` subscribe a :class:`ReportRecorder` to the stack's
+:class:`~thinker_local.output.Output`: every REPORT an execution environment (or a container of
+``sam local start-api``) writes becomes a row of the store's ``invocations`` table, named by the
+function that wrote it. Anything else that sees REPORT lines hands each line to
 :meth:`ReportRecorder.feed`; without a function name, the invocation is named later by its
 ``aws.lambda`` span's ``functionname``.
 """

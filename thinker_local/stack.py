@@ -107,22 +107,7 @@ class Stack:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start everything, serve until ``stop`` is set, then stop everything."""
-        starting = asyncio.ensure_future(self.start())
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            # A Ctrl-C during start-up stops it too.
-            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting.done():
-                starting.result()
-                await stopping
-        finally:
-            for task in (starting, stopping):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            self.output.info("stopping…")
-            await self.close()
-            self.output.info("stopped")
+        await run_until_stopped(self.start, self.close, stop, self.output)
 
     async def start(self) -> None:
         config = self.config
@@ -166,15 +151,7 @@ class Stack:
         warming = asyncio.ensure_future(functions.warm())
         try:
             await self._start_account(template, iam)
-            if template.custom_resources:
-                for reason in await create_custom_resources(
-                    template, functions.invoke, LOCAL_ACCOUNT
-                ):
-                    self.output.info(f"custom resource {reason}")
-                # Functions that only back custom resources are done: free their environments.
-                for logical_id in functions_used(template.custom_resources):
-                    if not template.functions[logical_id].eager:
-                        await functions.pools[logical_id].close()
+            await run_custom_resources(template, functions, self.output)
         finally:
             await warming
 
@@ -191,30 +168,15 @@ class Stack:
 
     async def close(self) -> None:
         """Stop what was started, newest first; every step runs even if one fails."""
-        while self._cleanups:
-            cleanup = self._cleanups.pop()
-            try:
-                await cleanup()
-            except Exception as error:  # keep stopping the rest
-                self.output.info(f"while stopping: {type(error).__name__}: {error}")
+        await run_cleanups(self._cleanups, self.output)
         if self._lock is not None:
-            with contextlib.suppress(OSError):
-                (self.config.state_dir / INFO_FILE).unlink()
-            self._lock.close()
+            release_lock(self.config.state_dir, self._lock)
             self._lock = None
 
     # -- start-up steps --------------------------------------------------------------------
 
     def _take_lock(self) -> None:
-        state = self.config.state_dir
-        state.mkdir(parents=True, exist_ok=True)
-        lock = (state / LOCK_FILE).open("a+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise AlreadyRunning(_already_running_message(state)) from None
-        self._lock = lock
+        self._lock = take_lock(self.config.state_dir)
 
     def _bind(self, port: int, what: str) -> Any:
         try:
@@ -238,34 +200,15 @@ class Stack:
         self._cleanups.append(runner.cleanup)
 
     def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
-        """The Datadog agent and the APM views, when this checkout has them.
-
-        The store also keeps every REPORT line the functions write (the serverless view), and
-        every line they print (the logs).
-        """
-        try:
-            from .agent import create_agent_app
-            from .invocation_log import ReportRecorder, functions_of
-            from .log_recorder import LogRecorder
-            from .store import TraceStore
-        except ImportError:
-            self.output.info("no local Datadog agent in this checkout: traces are not stored")
-            return []
-        store = TraceStore(self.config.state_dir / TRACES_FILE)
-        functions = functions_of(template)
-        self.output.subscribe(ReportRecorder(store, functions).listener)
-        logs = LogRecorder(store, functions)
-        self.output.subscribe(logs.listener)
-        # Closed last (cleanups run newest first): the functions' last lines are written.
-        self._cleanups.append(lambda: asyncio.to_thread(logs.close))
-        apps = [(AGENT_SERVER, self.config.agent_port, create_agent_app(store))]
-        try:
-            from .apm import create_apm_app
-        except ImportError:
-            self.output.info("no APM views in this checkout")
-        else:
-            apps.append((APM_SERVER, self.config.apm_port, create_apm_app(store)))
-        return apps
+        config = self.config
+        return local_agent_apps(
+            template,
+            config.state_dir,
+            self.output,
+            config.agent_port,
+            config.apm_port,
+            self._cleanups,
+        )
 
     async def _start_account(self, template: Template, iam: LocalIam) -> None:
         """moto: the tables, then the roles and users, then IAM enforced on every request."""
@@ -276,29 +219,12 @@ class Stack:
             service_callers=service_callers(LOCAL_ACCOUNT),
         )
         self._cleanups.append(dynamodb.stop)
-        await dynamodb.start()
-        await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
-        await iam.set_up(template)
-        iam.write_profile(self.config.state_dir / CREDENTIALS_FILE)
-        names = ", ".join(table.name for table in template.tables.values()) or "none"
-        self.output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
-        for role in template.roles.values():
-            for omitted in role.omitted:
-                self.output.info(f"{role.name}: left out {omitted}")
+        await start_account(template, dynamodb, iam, self.config.state_dir, self.output)
 
     def _environment_factory(
         self, iam: LocalIam, images: dict[str, FunctionImage]
     ) -> Callable[[Function], ExecutionEnvironment]:
-        def create(function: Function) -> ExecutionEnvironment:
-            return ExecutionEnvironment(
-                function,
-                account=LOCAL_ACCOUNT,
-                output=self.output,
-                credentials=iam,
-                image=images[function.logical_id],
-            )
-
-        return create
+        return environment_factory(iam, images, self.output)
 
     async def _watch(self, template: Template, functions: LambdaService) -> None:
         """Recycle a function's environments when a file under its CodeUri changes."""
@@ -322,31 +248,15 @@ class Stack:
     def _write_info(
         self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str
     ) -> None:
-        """``up.json``, written once everything serves: what runs where, for people and tools.
-
-        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
-        each API's logical id to its URL, ``servers`` each extra server's name to its URL,
-        ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
-        account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
-        renamed, so a reader never sees half of it.
-        """
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
-        info = {
-            "ready": True,
-            "pid": os.getpid(),
-            "state_dir": str(self.config.state_dir.resolve()),
-            "template": str(template.path),
-            "apis": {api.logical_id: api.url for api in template.apis.values()},
-            "servers": servers,
-            "agent": servers.get(AGENT_SERVER),
-            "apm": servers.get(APM_SERVER),
-            "dynamodb": f"http://{HOST}:{self.config.dynamodb_port}/",
-            "trace_agent": trace_agent,
-        }
-        path = self.config.state_dir / INFO_FILE
-        partial = path.with_suffix(".json.partial")
-        partial.write_text(json.dumps(info, indent=2) + "\n")
-        partial.replace(path)
+        write_info(
+            self.config.state_dir,
+            template,
+            apis={api.logical_id: api.url for api in template.apis.values()},
+            servers=servers,
+            dynamodb=f"http://{HOST}:{self.config.dynamodb_port}/",
+            trace_agent=trace_agent,
+        )
 
     def _banner(
         self, template: Template, trace_agent_url: str, extra: list[tuple[str, int]]
@@ -361,12 +271,10 @@ class Stack:
         for name, port in extra:
             say(f"  {name:<18} http://{HOST}:{port}/")
         say(f"  traces go to       {trace_agent_url}")
-        for output in template.outputs:
-            example = _EXAMPLE_CURL.search(output.description)
-            if example and output.value.startswith(f"http://{HOST}:"):
-                local = output.value.removeprefix(f"http://{HOST}:")
+        for url, path in example_requests(template):
+            if url.startswith(f"http://{HOST}:"):
                 say("Try:")
-                say(f"  curl 'localhost:{local}{example.group(1)}'")
+                say(f"  curl 'localhost:{url.removeprefix(f'http://{HOST}:')}{path}'")
         signed = [
             api.url.rstrip("/") + route.path
             for api in template.apis.values()
@@ -381,6 +289,197 @@ class Stack:
             )
             say(f"  python -m thinker_local call '{signed[0]}'")
         say("Ctrl-C stops everything.")
+
+
+# -- the pieces ``up`` and ``sam`` (thinker_local.sam) share ----------------------------------
+
+
+async def run_until_stopped(
+    start: Callable[[], Awaitable[None]],
+    close: Callable[[], Awaitable[None]],
+    stop: asyncio.Event,
+    output: Output,
+    ended: Callable[[], Awaitable[str]] | None = None,
+) -> None:
+    """Start, serve until ``stop`` is set, then ``close``: also after a failed or interrupted
+    start (a Ctrl-C during start-up stops it too). ``ended``, once started, returns when what
+    serves has stopped by itself: a :class:`StackError` with the message it returns."""
+    starting = asyncio.ensure_future(start())
+    stopping = asyncio.ensure_future(stop.wait())
+    tasks: list[asyncio.Future[Any]] = [starting, stopping]
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            if ended is not None:
+                tasks.append(asyncio.ensure_future(ended()))
+            done, _ = await asyncio.wait(set(tasks[1:]), return_when=asyncio.FIRST_COMPLETED)
+            if stopping not in done:
+                raise StackError(tasks[2].result())
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        output.info("stopping…")
+        await close()
+        output.info("stopped")
+
+
+async def run_cleanups(cleanups: list[Callable[[], Awaitable[None]]], output: Output) -> None:
+    """Run and remove the cleanups, newest first; every one runs even if one fails."""
+    while cleanups:
+        cleanup = cleanups.pop()
+        try:
+            await cleanup()
+        except Exception as error:  # keep stopping the rest
+            output.info(f"while stopping: {type(error).__name__}: {error}")
+
+
+def take_lock(state: Path) -> IO[str]:
+    """The state directory's lock (one stack at a time), held while the file stays open."""
+    state.mkdir(parents=True, exist_ok=True)
+    lock = (state / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise AlreadyRunning(_already_running_message(state)) from None
+    return lock
+
+
+def local_agent_apps(
+    template: Template,
+    state_dir: Path,
+    output: Output,
+    agent_port: int,
+    apm_port: int,
+    cleanups: list[Callable[[], Awaitable[None]]],
+) -> list[tuple[str, int, web.Application]]:
+    """The Datadog agent and the APM views, when this checkout has them.
+
+    The store also keeps every REPORT line the functions write (the serverless view), and
+    every line they print (the logs); what must happen at the stop goes to ``cleanups``.
+    """
+    try:
+        from .agent import create_agent_app
+        from .invocation_log import ReportRecorder, functions_of
+        from .log_recorder import LogRecorder
+        from .store import TraceStore
+    except ImportError:
+        output.info("no local Datadog agent in this checkout: traces are not stored")
+        return []
+    store = TraceStore(state_dir / TRACES_FILE)
+    functions = functions_of(template)
+    output.subscribe(ReportRecorder(store, functions).listener)
+    logs = LogRecorder(store, functions)
+    output.subscribe(logs.listener)
+    # Closed last (cleanups run newest first): the functions' last lines are written.
+    cleanups.append(lambda: asyncio.to_thread(logs.close))
+    apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
+    try:
+        from .apm import create_apm_app
+    except ImportError:
+        output.info("no APM views in this checkout")
+    else:
+        apps.append((APM_SERVER, apm_port, create_apm_app(store)))
+    return apps
+
+
+async def start_account(
+    template: Template, dynamodb: LocalDynamoDB, iam: LocalIam, state_dir: Path, output: Output
+) -> None:
+    """moto: the tables, then the roles and users, then IAM enforced on every request."""
+    await dynamodb.start()
+    await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
+    await iam.set_up(template)
+    iam.write_profile(state_dir / CREDENTIALS_FILE)
+    names = ", ".join(table.name for table in template.tables.values()) or "none"
+    output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
+    for role in template.roles.values():
+        for omitted in role.omitted:
+            output.info(f"{role.name}: left out {omitted}")
+
+
+async def run_custom_resources(
+    template: Template, functions: LambdaService, output: Output
+) -> None:
+    """Create the template's custom resources, then free the environments only they used."""
+    if not template.custom_resources:
+        return
+    for reason in await create_custom_resources(template, functions.invoke, LOCAL_ACCOUNT):
+        output.info(f"custom resource {reason}")
+    for logical_id in functions_used(template.custom_resources):
+        if not template.functions[logical_id].eager:
+            await functions.pools[logical_id].close()
+
+
+def environment_factory(
+    iam: LocalIam, images: dict[str, FunctionImage], output: Output
+) -> Callable[[Function], ExecutionEnvironment]:
+    """Execution environments for the functions, each with its role's credentials."""
+
+    def create(function: Function) -> ExecutionEnvironment:
+        return ExecutionEnvironment(
+            function,
+            account=LOCAL_ACCOUNT,
+            output=output,
+            credentials=iam,
+            image=images[function.logical_id],
+        )
+
+    return create
+
+
+def write_info(
+    state_dir: Path,
+    template: Template,
+    *,
+    apis: dict[str, str],
+    servers: dict[str, str],
+    dynamodb: str,
+    trace_agent: str,
+) -> None:
+    """``up.json``, written once everything serves: what runs where, for people and tools.
+
+    Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
+    each API's logical id to its URL, ``servers`` each extra server's name to its URL,
+    ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
+    account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
+    renamed, so a reader never sees half of it.
+    """
+    info = {
+        "ready": True,
+        "pid": os.getpid(),
+        "state_dir": str(state_dir.resolve()),
+        "template": str(template.path),
+        "apis": apis,
+        "servers": servers,
+        "agent": servers.get(AGENT_SERVER),
+        "apm": servers.get(APM_SERVER),
+        "dynamodb": dynamodb,
+        "trace_agent": trace_agent,
+    }
+    path = state_dir / INFO_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(info, indent=2) + "\n")
+    partial.replace(path)
+
+
+def example_requests(template: Template) -> list[tuple[str, str]]:
+    """The requests the template's outputs suggest (``curl '<url>think/?…'``): (URL, path)."""
+    found = []
+    for output in template.outputs:
+        if example := _EXAMPLE_CURL.search(output.description):
+            found.append((output.value, example.group(1)))
+    return found
+
+
+def release_lock(state_dir: Path, lock: IO[str]) -> None:
+    """Remove ``up.json`` and let go of the lock."""
+    with contextlib.suppress(OSError):
+        (state_dir / INFO_FILE).unlink()
+    lock.close()
 
 
 def _already_running_message(state: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.coldstart import parse_importtime
+from benchmarks.report import merge_sections
 from thinker_local.harness.reports import parse_reports
 
 STACK_OUTPUT = (
@@ -50,3 +51,17 @@ def test_importtime_sums_own_times_by_top_level_package() -> None:
 
 def test_importtime_total_is_the_modules_own_import_not_the_interpreters_start_up() -> None:
     assert parse_importtime("microservice.main", IMPORTTIME).total_ms == pytest.approx(4.3)
+
+
+def test_a_step_run_alone_replaces_only_its_section_of_the_report() -> None:
+    existing = (
+        "# Report\n\nheader\n\n## 1. One\n\nold one\n\n"
+        "## 7. Seven\n\nold seven\n\n## Findings\n\nkept\n"
+    )
+    fresh = (
+        "# Report\n\nnew header\n\n## 1. One\n\n\n## 7. Seven\n\nnew seven\n\n## Findings\n\nkept\n"
+    )
+
+    merged = merge_sections(existing, fresh, {7})
+
+    assert merged == existing.replace("old seven", "new seven")

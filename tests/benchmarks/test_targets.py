@@ -8,6 +8,7 @@ from benchmarks.artifacts import Artifact
 from benchmarks.plot import svg
 from benchmarks.report import markdown
 from benchmarks.results import Results, Throughput
+from benchmarks.sam_local import SideBySide
 from benchmarks.targets import MB, checks
 from thinker_local.stats import Summary
 
@@ -65,3 +66,39 @@ def test_the_report_lists_the_targets_and_the_plot_is_valid_svg() -> None:
     )
     assert "![Benchmark plot](benchmarks.svg)" in report
     assert xml.dom.minidom.parseString(drawing).documentElement.tagName == "svg"
+
+
+def test_section_7_sets_make_up_and_sam_local_side_by_side_with_ratios() -> None:
+    results = known_results()
+
+    def stack(name: str, scale: float) -> SideBySide:
+        return SideBySide(
+            name,
+            start_s=10.0 * scale,
+            first_ms=20.0 * scale,
+            seed=summary(15.0 * scale),
+            throughput=[
+                Throughput(c, 100, 0, 60.0 / scale, summary(15.0 * scale)) for c in (1, 4, 8)
+            ],
+        )
+
+    results.side_by_side = [stack("make up", 1.0), stack("sam local start-api", 2.0)]
+    results.side_by_side_run = "2026-01-01 00:00 UTC; before: load 3.10 / 0.20 / 0.30"
+    results.side_by_side_load = 3.1
+
+    section = markdown(results, "b.svg").split("## 7.")[1].split("\n## ")[0]
+
+    assert "| Seed request p50 | 15.0 ms | 30.0 ms | 2.00 x |" in section
+    assert "| From the command to the first answer | 10.0 s | 20.0 s | 2.00 x |" in section
+    assert "| Throughput at concurrency 8 | 60.0 requests/s | 30.0 requests/s | 0.50 x |" in section
+    assert "load 3.10 / 0.20 / 0.30" in section
+    assert "The machine was shared with other work" in section
+
+
+def test_section_7_says_why_sam_local_was_not_measured() -> None:
+    results = known_results()
+    results.side_by_side_note = "no `docker` command"
+
+    section = markdown(results, "b.svg").split("## 7.")[1].split("\n## ")[0]
+
+    assert "`sam local start-api` not measured: no `docker` command" in section

@@ -10,10 +10,8 @@ import configparser
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -24,6 +22,7 @@ from botocore.credentials import Credentials
 from tests.local.conftest import StackProcess, running_stack
 from tests.support.expected import SEED_RESPONSE
 from tests.support.processes import REPO
+from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
 from thinker_local.account import LOCAL_ACCOUNT
 
 SEED_URL = "http://localhost:5000/think/?subject=technology&subject=foo_bar"
@@ -52,27 +51,6 @@ def _signed_headers(url: str, secret: str | None = None) -> dict[str, str]:
     return dict(request.headers.items())
 
 
-def _the_trace_since(started_ns: int, timeout: float = 60.0) -> list[dict[str, Any]]:
-    """The spans of the one trace that entered thinker-api since ``started_ns``, from the APM API.
-
-    The module's tests run one after the other, so one request since then means one trace.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        listing = requests.get(
-            f"{APM}/api/traces", params={"service": "thinker-api-gateway", "limit": 20}, timeout=10
-        )
-        listing.raise_for_status()
-        recent = [t for t in listing.json()["traces"] if t["start"] >= started_ns]
-        if recent:
-            assert len(recent) == 1, recent
-            trace = requests.get(f"{APM}/api/traces/{recent[0]['trace_id']}", timeout=10).json()
-            assert trace["trace_id"] == recent[0]["trace_id"]
-            return list(trace["spans"])
-        time.sleep(0.5)
-    pytest.fail(f"no trace entered thinker-api-gateway in the APM within {timeout} s")
-
-
 def test_the_seed_request_answers_the_quick_starts_json(stack: StackProcess) -> None:
     response = requests.get(SEED_URL, timeout=60)
 
@@ -92,54 +70,11 @@ def test_start_up_prints_every_url_and_the_seed_curl(stack: StackProcess) -> Non
 
 
 def test_the_seed_request_is_one_trace_across_both_functions(stack: StackProcess) -> None:
-    # API Gateway stamps requests in milliseconds.
-    started_ns = time.time_ns() // 1_000_000 * 1_000_000
+    known = entering_trace_ids(APM)
     response = requests.get(SEED_URL, timeout=60)
     assert response.status_code == 200
-    spans = _the_trace_since(started_ns)
 
-    assert len({span["trace_id"] for span in spans}) == 1
-    by_id = {span["span_id"]: span for span in spans}
-
-    def parent(span: dict[str, Any]) -> dict[str, Any]:
-        return by_id[span["parent_id"]]
-
-    def only(name: str, service: str) -> dict[str, Any]:
-        found = [s for s in spans if s["name"] == name and s["service"] == service]
-        assert len(found) == 1, (name, service, found)
-        return found[0]
-
-    api_gateway = only("aws.apigateway", "thinker-api-gateway")
-    api_lambda = only("aws.lambda", "thinker-api")
-    outgoing = only("requests.request", "thinker-api")
-    service_gateway = only("aws.apigateway", "thinker-microservice-gateway")
-    service_lambda = only("aws.lambda", "thinker-microservice")
-    handler = only("aiohttp.request", "thinker-microservice")
-    assert api_gateway["parent_id"] not in by_id
-    assert parent(api_lambda) is api_gateway
-    assert parent(outgoing) is api_lambda
-    assert parent(service_gateway) is outgoing
-    assert parent(service_lambda) is service_gateway
-    assert parent(handler) is service_lambda
-    assert api_gateway["meta"]["http.method"] == "GET"
-    assert api_gateway["meta"]["http.status_code"] == "200"
-
-    thinks = sorted(
-        (s for s in spans if s["name"] == "think"), key=lambda span: span["meta"]["subject"]
-    )
-    assert [s["meta"]["subject"] for s in thinks] == ["foo_bar", "technology"]
-    assert all(parent(s) is handler for s in thinks)
-    unknown, known = thinks
-    assert not known["error"]
-    assert unknown["error"]
-    assert unknown["meta"]["error.type"] == "builtins.KeyError"
-    assert unknown["meta"]["error.message"] == "'foo_bar'"
-    assert "KeyError" in unknown["meta"]["error.stack"]
-
-    dynamodb = [s for s in spans if s["meta"].get("aws.service", "").lower() == "dynamodb"]
-    dynamodb = dynamodb or [s for s in spans if s["name"].startswith("dynamodb")]
-    assert len(dynamodb) == 2
-    assert {parent(s)["span_id"] for s in dynamodb} == {s["span_id"] for s in thinks}
+    assert_seed_trace(the_new_trace(APM, known))
 
 
 def test_the_microservice_takes_a_call_signed_with_the_developers_keys(

@@ -1,104 +1,138 @@
-"""The quick-start through the real `sam build && sam local start-api`, traced end to end.
+"""The quick-start through SAM's own tool: `make sam-local`, i.e. ``python -m thinker_local sam``.
 
-What runs: Docker, the stand-in base image (sam_local/build-image), both functions in local mode
-(template.yaml Mode=local, from samconfig.toml), the Datadog library from the layer `sam build`
-makes, moto's DynamoDB and Datadog's test agent on the Docker bridge, where the containers reach
-them as host.docker.internal.
+What runs: Docker, the Lambda base image (AWS's, or the stand-in), both functions in local mode
+(template.yaml Mode=local) in the containers `sam local start-api` starts, the Datadog library
+from the layer `sam build` makes; around them, on the Docker bridge, moto's DynamoDB seeded by
+the template's custom resource and the local agent, and the APM on loopback. The trace is read
+back from the APM's API with the assertions `make up`'s test makes.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import subprocess
 import time
-import urllib.request
-from pathlib import Path
-from typing import Any
 
 import pytest
+import requests
 
-from tests.sam_local.conftest import GATEWAY_PORT
-from tests.sam_local.stack import sam_build, sam_local_start_api
+from tests.sam_local.conftest import SEED_PATH
 from tests.support.expected import SEED_RESPONSE
-
-logger = logging.getLogger(__name__)
-
-# The seed's request; sam listens on the Docker bridge here (see stack.sam_local_start_api).
-SEED_PATH = "/think/?subject=technology&subject=foo_bar"
+from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
+from thinker_local.harness.reports import Report
+from thinker_local.harness.stack import StackProcess
+from thinker_local.sam.engine import lambda_containers
 
 pytestmark = pytest.mark.sam_local
 
-
-def curl(url: str) -> tuple[str, float]:
-    """The body curl prints for ``url``, and how long the request took."""
-    started = time.monotonic()
-    result = subprocess.run(
-        ["curl", "-sS", "--fail-with-body", url], capture_output=True, text=True
-    )
-    elapsed = time.monotonic() - started
-    assert result.returncode == 0, result.stderr + result.stdout
-    return result.stdout, elapsed
+FUNCTIONS = ("ThinkerApiFunction", "MicroserviceFunction")
 
 
-def traces_with_both_services(agent: str, timeout: float = 60.0) -> list[list[dict[str, Any]]]:
-    """The traces the agent holds that crossed both functions, once there is one."""
-    deadline = time.monotonic() + timeout
+def seed_request(stack: StackProcess) -> requests.Response:
+    response = requests.get(stack.info.api + SEED_PATH, timeout=120)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def output_since(stack: StackProcess, mark: int) -> str:
+    return stack.log_path.read_bytes()[mark:].decode(errors="replace")
+
+
+def reports_by_function(stack: StackProcess, mark: int) -> dict[str, list[Report]]:
+    """The REPORT lines each function printed since ``mark``, once both have printed one."""
+    deadline = time.monotonic() + 30
     while True:
-        with urllib.request.urlopen(f"{agent}/test/traces", timeout=5) as response:
-            traces: list[list[dict[str, Any]]] = json.load(response)
-        crossing = [
-            trace
-            for trace in traces
-            if {"thinker-api", "thinker-microservice"}
-            <= {span["service"] for span in trace if span["name"] == "aws.lambda"}
-        ]
-        if crossing or time.monotonic() > deadline:
-            return crossing
+        reports = stack.reports_since(mark)
+        found = {name: [r for r in reports if r.function == name] for name in FUNCTIONS}
+        if all(found.values()) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_start_up_prints_the_urls_the_base_image_and_the_seed_curl(sam_stack: StackProcess) -> None:
+    output = sam_stack.output()
+    info = sam_stack.info
+
+    assert f"curl '{info.api}{SEED_PATH}'" in output
+    assert info.apm is not None
+    assert info.apm.startswith("http://127.0.0.1:")
+    assert info.apm in output
+    assert info.trace_agent in output
+    assert "Lambda base image public.ecr.aws/lambda/python:3.12-x86_64: " in output
+    assert "custom resource ThoughtsSeed (Custom::ThoughtsSeed): 6 thoughts written" in output
+
+
+def test_the_seed_request_answers_the_quick_starts_json(sam_stack: StackProcess) -> None:
+    response = seed_request(sam_stack)
+
+    assert response.json() == SEED_RESPONSE
+    assert list(response.json()) == ["technology", "foo_bar"]
+
+
+def test_the_seed_request_is_one_trace_across_both_functions(sam_stack: StackProcess) -> None:
+    assert sam_stack.info.apm is not None
+    known = entering_trace_ids(sam_stack.info.apm)
+    seed_request(sam_stack)
+
+    assert_seed_trace(the_new_trace(sam_stack.info.apm, known))
+
+
+def test_a_second_request_reuses_the_warm_containers(sam_stack: StackProcess) -> None:
+    seed_request(sam_stack)
+    containers = lambda_containers()
+    mark = sam_stack.mark()
+
+    seed_request(sam_stack)
+
+    assert lambda_containers() == containers
+    reports = reports_by_function(sam_stack, mark)
+    for name in FUNCTIONS:
+        assert len(reports[name]) == 1, reports
+        assert reports[name][0].init_ms is None, reports[name]
+        assert f"Lambda function '{name}' is already running" in output_since(sam_stack, mark)
+
+
+def test_report_figures_reach_the_store(sam_stack: StackProcess) -> None:
+    apm = sam_stack.info.apm
+    assert apm is not None
+    known = entering_trace_ids(apm)
+    mark = sam_stack.mark()
+    seed_request(sam_stack)
+    trace_id = the_new_trace(apm, known)[0]["trace_id"]
+    reports = reports_by_function(sam_stack, mark)
+
+    for name in FUNCTIONS:
+        (report,) = reports[name]
+        deadline = time.monotonic() + 30
+        while True:
+            invocations = requests.get(
+                f"{apm}/api/serverless/{name}/invocations", timeout=10
+            ).json()["invocations"]
+            stored = {i["request_id"]: i for i in invocations}
+            row = stored.get(report.figures.request_id)
+            if (row and row["trace_id"]) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert row is not None, (name, report, invocations)
+        assert row["duration_ms"] == pytest.approx(report.duration_ms)
+        assert row["memory_size_mb"] == 512
+        assert row["trace_id"] == trace_id
+
+
+def test_the_functions_lines_reach_the_trace_logs(sam_stack: StackProcess) -> None:
+    apm = sam_stack.info.apm
+    assert apm is not None
+    known = entering_trace_ids(apm)
+    seed_request(sam_stack)
+    trace_id = the_new_trace(apm, known)[0]["trace_id"]
+
+    deadline = time.monotonic() + 30
+    while True:
+        logs = requests.get(f"{apm}/api/traces/{trace_id}/logs", timeout=10).json()["logs"]
+        functions = {line["function"] for line in logs}
+        if set(FUNCTIONS) <= functions or time.monotonic() > deadline:
+            break
         time.sleep(0.5)
 
-
-def test_seed_request_through_sam_local_is_one_trace_across_both_functions(
-    lambda_base_image: None,
-    docker: str,
-    dynamodb_on_bridge: str,
-    agent_on_bridge: str,
-    tmp_path: Path,
-) -> None:
-    started = time.monotonic()
-    sam_build(tmp_path / "sam-build.log")
-    logger.info("sam build: %.1f s", time.monotonic() - started)
-
-    with sam_local_start_api(docker, GATEWAY_PORT, tmp_path / "sam-local.log"):
-        seed_curl = f"{docker}:{GATEWAY_PORT}{SEED_PATH}"
-        body, first = curl(seed_curl)
-        _, warm = curl(seed_curl)
-        logger.info("seed request through sam local: first %.2f s, warm %.2f s", first, warm)
-
-        assert json.loads(body) == SEED_RESPONSE
-        assert list(json.loads(body)) == ["technology", "foo_bar"]
-
-        traces = traces_with_both_services(agent_on_bridge)
-
-    assert traces, f"no trace crossed both functions: see {tmp_path}"
-    trace = traces[0]
-    assert len({span["trace_id"] for span in trace}) == 1
-    spans = {span["span_id"]: span for span in trace}
-
-    # thinker-api's outgoing call is the parent of what thinker-microservice did with it.
-    (call,) = [
-        s for s in trace if s["service"] == "thinker-api" and s["name"] == "requests.request"
-    ]
-    (microservice,) = [
-        s for s in trace if s["service"] == "thinker-microservice" and s["name"] == "aws.lambda"
-    ]
-    ancestor = microservice
-    while ancestor["parent_id"] in spans and ancestor["span_id"] != call["span_id"]:
-        ancestor = spans[ancestor["parent_id"]]
-    assert ancestor["span_id"] == call["span_id"]
-
-    thinks = {s["meta"]["subject"]: s for s in trace if s["name"] == "think"}
-    assert set(thinks) == {"technology", "foo_bar"}
-    assert thinks["technology"]["error"] == 0
-    assert thinks["foo_bar"]["error"] == 1
-    assert thinks["foo_bar"]["meta"]["error.type"].endswith("KeyError")
+    assert set(FUNCTIONS) <= functions, logs
+    unknown = [line for line in logs if "foo_bar" in line["message"]]
+    assert unknown, logs
+    assert {line["function"] for line in unknown} == {"MicroserviceFunction"}

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from thinker_local.build import BuildError
@@ -19,17 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the whole system locally (gateway, Lambda, DynamoDB, agent, APM)",
         description=__doc__,
     )
-    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
-    parser.add_argument(
-        "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
-    )
-    parser.add_argument(
-        "--build-dir",
-        type=Path,
-        default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
-        help="the functions' dependencies, layers and runtime, kept by content"
-        " ($THINKER_BUILD_DIR, or .thinker/build)",
-    )
+    add_state_options(parser, "the functions' dependencies, layers and runtime, kept by content")
     parser.add_argument(
         "--port", type=int, default=5000, help="port of the template's first API (5000)"
     )
@@ -72,6 +63,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def add_state_options(parser: argparse.ArgumentParser, builds: str) -> None:
+    """--template, --state-dir, --build-dir (``builds`` says what is built there)."""
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
+    )
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
+        help=f"{builds} ($THINKER_BUILD_DIR, or .thinker/build)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         config = StackConfig(
@@ -86,15 +91,25 @@ def run(args: argparse.Namespace) -> int:
             apm_port=args.apm_port,
             apm=args.apm,
             trace_agent_url=args.trace_agent_url,
-            parameter_overrides=_pairs(args.parameter_overrides, "--parameter-overrides", str),
+            parameter_overrides=parameter_pairs(args.parameter_overrides, "--parameter-overrides"),
             reload=args.reload,
             max_environments=args.max_environments,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    return serve_until_stopped(Stack(config).run)
+
+
+def serve_until_stopped(run: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """``run`` until Ctrl-C or SIGTERM; 0, or 1 after saying why it could not start or went on."""
+
+    async def serve() -> None:
+        async with stop_on_signals() as stop:
+            await run(stop)
+
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(serve())
     except AlreadyRunning as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -107,9 +122,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(config: StackConfig) -> None:
-    async with stop_on_signals() as stop:
-        await Stack(config).run(stop)
+def parameter_pairs(items: list[str], option: str) -> dict[str, str]:
+    """``KEY=VALUE`` items as a dict (ValueError for one without ``=``)."""
+    return _pairs(items, option, str)
 
 
 def _pairs[T](items: list[str], option: str, convert: type[T]) -> dict[str, T]:

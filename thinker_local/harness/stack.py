@@ -34,6 +34,8 @@ DEFAULT_STATE_DIR = ".thinker"
 # ``up``'s --build-dir when run from the checkout: every stack shares the functions' builds.
 BUILD_DIR = Path(os.environ.get("THINKER_BUILD_DIR", REPO / DEFAULT_STATE_DIR / "build"))
 START_TIMEOUT_S = 180.0
+# ``sam`` may build the base image, the seed's dependencies, and sam's own images first.
+SAM_START_TIMEOUT_S = 480.0
 STOP_TIMEOUT_S = 60.0
 
 
@@ -192,6 +194,7 @@ def running_stack(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     state_dir: Path | None = None,
+    timeout: float = START_TIMEOUT_S,
 ) -> Iterator[StackProcess]:
     """A started stack, always stopped (and killed if it will not stop) when the block ends.
 
@@ -200,7 +203,7 @@ def running_stack(
     state_dir = state_dir if state_dir is not None else state_dir_of(args)
     stack = StackProcess(args, log_path, {**os.environ, **(env or {})}, state_dir)
     try:
-        stack.start()
+        stack.start(timeout)
         yield stack
     finally:
         try:
@@ -242,4 +245,42 @@ def local_stack(
         args += ["--parameter-overrides", *(f"{k}={v}" for k, v in parameter_overrides.items())]
     directory.mkdir(parents=True, exist_ok=True)
     with running_stack(args, directory / "stack.log", env, state_dir) as stack:
+        yield stack
+
+
+def sam_command(*options: str) -> list[str]:
+    """``python -m thinker_local sam`` with ``options``, run by this interpreter."""
+    return [sys.executable, "-m", "thinker_local", "sam", *options]
+
+
+def sam_options(directory: Path, parameter_overrides: Mapping[str, str] | None = None) -> list[str]:
+    """``sam``'s options for a run of its own: free ports, its state under ``directory``.
+
+    sam, DynamoDB and the agent listen on the Docker bridge (the command's default), the APM
+    on loopback; the ports are free on loopback, as the bridge's usually are too.
+    """
+    api, dynamodb, agent, apm = free_ports(4)
+    options = [
+        "--state-dir", str(directory / "state"),
+        "--port", str(api),
+        "--dynamodb-port", str(dynamodb),
+        "--agent-port", str(agent),
+        "--apm-port", str(apm),
+    ]  # fmt: skip
+    if parameter_overrides:
+        options += ["--parameter-overrides", *(f"{k}={v}" for k, v in parameter_overrides.items())]
+    return options
+
+
+@contextlib.contextmanager
+def local_sam_stack(
+    directory: Path,
+    parameter_overrides: Mapping[str, str] | None = None,
+    timeout: float = SAM_START_TIMEOUT_S,
+) -> Iterator[StackProcess]:
+    """``sam build`` + ``sam local start-api`` with what they call (``python -m thinker_local
+    sam``) on free ports, its state and ``stack.log`` under ``directory``; needs Docker."""
+    directory.mkdir(parents=True, exist_ok=True)
+    args = sam_command(*sam_options(directory, parameter_overrides))
+    with running_stack(args, directory / "stack.log", None, directory / "state", timeout) as stack:
         yield stack

@@ -1,0 +1,360 @@
+"""``sam local start-api`` with everything it calls, started and stopped as one.
+
+Start-up, in order: take the state directory's lock (the same one ``make up`` takes: one stack
+at a time, one trace store), find a Docker engine (or start ``dockerd``, see :mod:`.engine`)
+and the host's address on its bridge, bind the agent (on the bridge, where the containers'
+``host.docker.internal`` leads) and the APM (on loopback), start moto on the bridge with the
+template's tables, IAM and the template's own seed custom resource (the code ``make up`` runs),
+find or build the base image, ``sam build``, then ``sam local start-api`` with the project's
+samconfig.toml and an env-vars file saying where this run's endpoints are. Every line goes
+through one :class:`~thinker_local.output.Output`, so REPORT lines land in the trace store.
+Then ``up.json`` is written and the URLs printed. On Ctrl-C, SIGTERM, a failed start or ``sam``
+exiting, everything started is stopped, newest first, and ``sam``'s containers are removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import web
+
+from ..account import LOCAL_ACCOUNT
+from ..build import FunctionImages
+from ..custom_resources import functions_used
+from ..dynamodb import LocalDynamoDB
+from ..iam import LocalIam, service_callers
+from ..net import check_free, listen, serve
+from ..output import Output
+from ..pool import LambdaService
+from ..stack import (
+    HOST,
+    StackError,
+    environment_factory,
+    example_requests,
+    local_agent_apps,
+    release_lock,
+    run_cleanups,
+    run_custom_resources,
+    run_until_stopped,
+    start_account,
+    take_lock,
+    write_info,
+)
+from ..template import LocalSettings, Template, load_template
+from .cli import StartApi, sam_build
+from .engine import DockerEngine, host_address
+from .image import base_image
+
+# How the containers name this host (samconfig.toml's add_host; Docker Desktop's own name).
+CONTAINER_HOST = "host.docker.internal"
+ENV_FILE = "sam-env.json"
+START_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class SamConfig:
+    """What ``sam`` was asked to run; the default ports are those sam's own default,
+    samconfig.toml, env.json and the template's local mode name."""
+
+    template_path: Path
+    state_dir: Path
+    build_dir: Path = Path(".thinker/build")
+    # Where sam, the agent and DynamoDB listen: the Docker bridge's address unless given.
+    host: str | None = None
+    port: int = 5000
+    dynamodb_port: int = 5005
+    agent_port: int = 8126
+    apm_port: int = 8080
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    start_timeout: float = START_TIMEOUT_S
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class SamLocal:
+    """Everything ``sam`` starts, and the order to stop it in."""
+
+    def __init__(self, config: SamConfig, output: Output | None = None) -> None:
+        self.config = config
+        self.output = output or Output()
+        self.repo = config.template_path.resolve().parent
+        self.api: StartApi | None = None
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
+        self._lock: IO[str] | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start everything, serve until ``stop`` is set or sam exits, then stop everything."""
+        await run_until_stopped(self.start, self.close, stop, self.output, self._sam_exit)
+
+    async def _sam_exit(self) -> str:
+        assert self.api is not None
+        assert self.api.process is not None
+        return f"`sam local start-api` exited with {await self.api.process.wait()}"
+
+    async def start(self) -> None:
+        config, say = self.config, self.output.info
+        self._lock = take_lock(config.state_dir)
+        engine = DockerEngine(config.state_dir / "logs" / "dockerd.log", say)
+        self._cleanups.append(lambda: asyncio.to_thread(engine.stop))
+        await asyncio.to_thread(engine.start)
+        host = config.host if config.host else await asyncio.to_thread(host_address)
+        say(f"Docker engine answers; the containers reach this host at {host}")
+
+        template = self._template(host)
+        agent, apm = self._bind_agent_and_apm(template, host)
+        self._check_free(host, config.dynamodb_port, "DynamoDB")
+        self._check_free(host, config.port, "sam local start-api")
+        servers: dict[str, str] = {}
+        for name, sock, app in (*agent, *apm):
+            await self._serve(app, sock)
+            address, port = sock.getsockname()[:2]
+            servers[name] = f"http://{address}:{port}/"
+            say(f"{name} on {servers[name]}")
+
+        iam = await self._start_account(template, host)
+        image = await base_image(self.repo, sys.executable, self.output)
+        say(f"Lambda base image {image.describe()}")
+        env = self._sam_environment(iam)
+        await sam_build(self._sam(), self.repo, env, self.output)
+        env_file = self._write_env_file()
+        self.api = StartApi(self._start_api_args(host, env_file), repo=self.repo, env=env,
+                            output=self.output)  # fmt: skip
+        self._cleanups.append(self._stop_sam)
+        say(f"sam local start-api on {host}:{config.port} (a first start builds images)")
+        await self.api.start(host, config.port, config.start_timeout)
+
+        base = f"http://{host}:{config.port}"
+        write_info(
+            config.state_dir,
+            template,
+            apis={api.logical_id: base for api in template.apis.values()},
+            servers=servers,
+            dynamodb=f"http://{host}:{config.dynamodb_port}/",
+            trace_agent=f"http://{host}:{config.agent_port}",
+        )
+        servers["DynamoDB, IAM, STS"] = f"http://{host}:{config.dynamodb_port}/"
+        self._banner(template, base, servers, image.describe())
+
+    async def close(self) -> None:
+        """Stop what was started, newest first; every step runs even if one fails."""
+        await run_cleanups(self._cleanups, self.output)
+        if self._lock is not None:
+            release_lock(self.config.state_dir, self._lock)
+            self._lock = None
+
+    # -- start-up steps --------------------------------------------------------------------
+
+    def _bind_agent_and_apm(
+        self, template: Template, host: str
+    ) -> tuple[list[tuple[str, Any, web.Application]], list[tuple[str, Any, web.Application]]]:
+        """The agent's socket on the bridge (the containers send there), the APM's on loopback."""
+        config = self.config
+        apps = local_agent_apps(
+            template,
+            config.state_dir,
+            self.output,
+            config.agent_port,
+            config.apm_port,
+            self._cleanups,
+        )
+        agent, apm = apps[:1], apps[1:]
+        return (
+            [(name, self._bind(host, port, name), app) for name, port, app in agent],
+            [(name, self._bind(HOST, port, name), app) for name, port, app in apm],
+        )
+
+    def _bind(self, host: str, port: int, what: str) -> Any:
+        try:
+            sock = listen(host, port)
+        except OSError:
+            raise _port_taken(host, port, what) from None
+        self._cleanups.append(_close_socket(sock))
+        return sock
+
+    def _check_free(self, host: str, port: int, what: str) -> None:
+        try:
+            check_free(host, port)
+        except OSError:
+            raise _port_taken(host, port, what) from None
+
+    async def _serve(self, app: web.Application, sock: Any) -> None:
+        runner = await serve(app, sock)
+        self._cleanups.append(runner.cleanup)
+
+    async def _start_account(self, template: Template, host: str) -> LocalIam:
+        """moto on the bridge, with the tables, IAM, and the template's seed custom resource."""
+        config = self.config
+        url = f"http://{host}:{config.dynamodb_port}"
+        dynamodb = LocalDynamoDB(
+            config.dynamodb_port,
+            host=host,
+            log_path=config.state_dir / "logs" / "dynamodb.log",
+            service_callers=service_callers(LOCAL_ACCOUNT),
+        )
+        self._cleanups.append(dynamodb.stop)
+        iam = LocalIam(url, LOCAL_ACCOUNT)
+        await start_account(template, dynamodb, iam, config.state_dir, self.output)
+        # The custom resources' functions run as make up runs them: no container needed.
+        backing = {
+            logical_id: template.functions[logical_id]
+            for logical_id in functions_used(template.custom_resources)
+        }
+        images = await FunctionImages(config.build_dir, self.repo, self.output).for_functions(
+            backing
+        )
+        functions = LambdaService(backing, environment_factory(iam, images, self.output))
+        try:
+            await run_custom_resources(template, functions, self.output)
+        finally:
+            await functions.close()
+        return iam
+
+    def _sam(self) -> str:
+        return str(Path(sys.executable).parent / "sam")
+
+    def _sam_environment(self, iam: LocalIam) -> dict[str, str]:
+        """The developer's keys (what a SAM user's own profile gives every container), fake
+        and local; python3.12 on PATH for ``sam build``; no telemetry."""
+        assert iam.developer is not None
+        credentials = iam.developer.credentials
+        environ = {
+            name: value
+            for name, value in self.config.environ.items()
+            if name not in {"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+        }
+        return {
+            **environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environ.get('PATH', '')}",
+            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+            "AWS_DEFAULT_REGION": LOCAL_ACCOUNT.region,
+            "AWS_REGION": LOCAL_ACCOUNT.region,
+            "SAM_CLI_TELEMETRY": "0",
+        }
+
+    def _write_env_file(self) -> Path:
+        """env.json, with this run's ports and the tables' names as the seed filled them."""
+        config = self.config
+        # The template as the containers see it: the endpoints at host.docker.internal.
+        containers = self._template(CONTAINER_HOST)
+        named = SamConfig(config.template_path, config.state_dir)
+        ports = {
+            named.port: config.port,
+            named.dynamodb_port: config.dynamodb_port,
+            named.agent_port: config.agent_port,
+        }
+        variables = sam_env_vars(
+            json.loads((self.repo / "env.json").read_text()), containers, ports
+        )
+        path = config.state_dir / ENV_FILE
+        path.write_text(json.dumps(variables, indent=2) + "\n")
+        return path
+
+    def _template(self, host: str) -> Template:
+        """The template in local mode, its DynamoDB and agent on ``host`` at this run's ports."""
+        config = self.config
+        return load_template(
+            config.template_path,
+            LocalSettings(
+                dynamodb_url=f"http://{host}:{config.dynamodb_port}",
+                trace_agent_url=f"http://{host}:{config.agent_port}",
+                parameter_overrides=self._parameter_overrides(),
+                environ=config.environ,
+            ),
+        )
+
+    def _parameter_overrides(self) -> dict[str, str]:
+        return {"Mode": "local", **self.config.parameter_overrides}
+
+    def _start_api_args(self, host: str, env_file: Path) -> list[str]:
+        config = self.config
+        overrides = self._parameter_overrides()
+        return [
+            self._sam(), "local", "start-api",
+            "--host", host,
+            "--port", str(config.port),
+            "--env-vars", str(env_file),
+            "--parameter-overrides", " ".join(f"{k}={v}" for k, v in overrides.items()),
+            "--log-file", str(config.state_dir / "logs" / "sam-functions.log"),
+            "--skip-pull-image",
+        ]  # fmt: skip
+
+    async def _stop_sam(self) -> None:
+        if self.api is None:
+            return
+        left = await self.api.stop()
+        if self.api.containers:
+            self.output.info(f"removed sam's containers ({len(self.api.containers)})")
+        if left:
+            raise StackError(f"could not remove containers {', '.join(sorted(left))}")
+
+    def _banner(self, template: Template, base: str, servers: dict[str, str], image: str) -> None:
+        say = self.output.info
+        say(f"{template.path.name}: `sam local start-api` is up (base image {image})")
+        for api in template.apis.values():
+            for route in api.routes:
+                note = " (AWS_IAM: not checked by sam local)" if route.iam_auth else ""
+                url = f"{base}{route.path}"
+                say(f"  {api.logical_id:<18} {route.method} {url}  → {route.function}{note}")
+        for name, url in servers.items():
+            say(f"  {name:<18} {url}")
+        for _, path in example_requests(template)[:1]:
+            say("Try:")
+            say(f"  curl '{base}/{path}'")
+        say("Ctrl-C stops everything (and removes sam's containers).")
+
+
+def sam_env_vars(
+    base: dict[str, Any], template: Template, ports: Mapping[int, int]
+) -> dict[str, Any]:
+    """``--env-vars`` for this run, from env.json and the template as the containers see it.
+
+    Every value naming ``host.docker.internal:<port>`` names it at this run's port (``ports``:
+    the port samconfig.toml, env.json and the template name → this run's); each function's
+    variables that name the host, or a table (by the name it was created with), are given in
+    the function's own section, which sam puts above ``Parameters``.
+    """
+
+    def moved(value: str) -> str:
+        return _CONTAINER_URL.sub(
+            lambda m: f"{CONTAINER_HOST}:{ports.get(int(m.group(1)), int(m.group(1)))}", value
+        )
+
+    variables: dict[str, Any] = {
+        name: {key: moved(str(value)) for key, value in section.items()}
+        for name, section in base.items()
+    }
+    tables = {table.name for table in template.tables.values()}
+    for logical_id, function in template.functions.items():
+        named = {
+            key: moved(value)
+            for key, value in function.environment.items()
+            if CONTAINER_HOST in value or value in tables
+        }
+        if named:
+            variables.setdefault(logical_id, {}).update(named)
+    return variables
+
+
+_CONTAINER_URL = re.compile(rf"{re.escape(CONTAINER_HOST)}:(\d+)")
+
+
+def _port_taken(host: str, port: int, what: str) -> StackError:
+    return StackError(
+        f"{host}:{port} ({what}) is already in use by another program;"
+        " stop it, or choose another port (see `python -m thinker_local sam --help`)"
+    )
+
+
+def _close_socket(sock: Any) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        sock.close()
+
+    return close
