@@ -401,15 +401,25 @@ def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
 
 _NUMBERED = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 
+# The steps (``--only N``) whose figures each numbered section shows: the section numbers are
+# the report's, the step numbers the run's, and some sections show figures of several steps.
+SECTION_STEPS = {1: {1, 3, 4}, 2: {1, 3, 4}, 3: {2}, 4: {5}, 5: {3}, 6: {6}, 7: {7}}
+
+
+def sections_measured(steps: set[int]) -> set[int]:
+    """The numbered sections whose figures all come from ``steps``."""
+    return {section for section, needs in SECTION_STEPS.items() if needs <= steps}
+
 
 def write_markdown(
     results: Results, path: Path, svg_name: str, only: set[int] | None = None
 ) -> None:
     """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept. With
-    ``only``, just those numbered sections are replaced in the report already there."""
+    ``only`` (the steps that ran), just the numbered sections those steps measured in full are
+    replaced in the report already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     others = sections.kept(path)
     text = markdown(results, svg_name) + (f"\n{others}" if others else "")
     if only and path.exists():
-        text = merge_sections(path.read_text(), text, only)
+        text = merge_sections(path.read_text(), text, sections_measured(only))
     path.write_text(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.coldstart import parse_importtime
-from benchmarks.report import merge_sections
+from benchmarks.report import merge_sections, sections_measured
 from thinker_local.harness.reports import parse_reports
 
 STACK_OUTPUT = (
@@ -65,3 +65,11 @@ def test_a_step_run_alone_replaces_only_its_section_of_the_report() -> None:
     merged = merge_sections(existing, fresh, {7})
 
     assert merged == existing.replace("old seven", "new seven")
+
+
+def test_a_step_replaces_the_sections_it_measures_not_those_numbered_like_it() -> None:
+    # Step 2 (cold starts) measures section 3; section 2's figures come from steps 1, 3 and 4.
+    assert sections_measured({2}) == {3}
+    assert sections_measured({3}) == {5}
+    assert sections_measured({1, 3, 4}) == {1, 2, 5}
+    assert sections_measured({7}) == {7}
