@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from thinker_local.build import BuildError
-from thinker_local.stack import AlreadyRunning, Stack, StackConfig, StackError, stop_on_signals
+from thinker_local.lifecycle import AlreadyRunning, StackError, stop_on_signals
+from thinker_local.stack import Stack, StackConfig
 from thinker_local.template import TemplateError
 
 
