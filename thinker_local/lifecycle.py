@@ -17,6 +17,7 @@ import json
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,15 +44,32 @@ class AlreadyRunning(StackError):
     """Another stack holds the state directory's lock."""
 
 
-class LocalRun:
+@dataclass(frozen=True)
+class RunConfig:
+    """What ``up`` and ``sam`` are both asked: the template, where state and builds go, the
+    ports of the services both start, the template's parameters."""
+
+    template_path: Path
+    state_dir: Path
+    # Where the functions' dependencies, layers and runtime are built and kept, by content.
+    build_dir: Path = Path(".thinker/build")
+    dynamodb_port: int = 5005
+    agent_port: int = 8126
+    apm_port: int = 8080
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class LocalRun[C: RunConfig]:
     """What one command starts, and the order to stop it in."""
 
     # The command whose --help a message about a taken port points to.
     command = ""
 
-    def __init__(self, state_dir: Path, output: Output | None) -> None:
+    def __init__(self, config: C, output: Output | None) -> None:
+        self.config = config
         self.output = output or Output()
-        self.state_dir = state_dir
+        self.state_dir = config.state_dir
         self._cleanups: list[Cleanup] = []
         self._lock: IO[str] | None = None
 

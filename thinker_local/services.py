@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -30,7 +31,7 @@ _EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
 
 
 def local_agent_apps(
-    run: LocalRun, template: Template, agent_port: int, apm_port: int
+    run: LocalRun[Any], template: Template, agent_port: int, apm_port: int
 ) -> list[tuple[str, int, web.Application]]:
     """The Datadog agent and the APM views, when this checkout has them.
 
@@ -63,7 +64,7 @@ def local_agent_apps(
 
 
 async def start_account(
-    run: LocalRun, template: Template, iam: LocalIam, host: str, dynamodb_port: int
+    run: LocalRun[Any], template: Template, iam: LocalIam, host: str, dynamodb_port: int
 ) -> None:
     """moto: the tables, then the roles and users, then IAM enforced on every request."""
     dynamodb = LocalDynamoDB(
@@ -84,7 +85,9 @@ async def start_account(
             run.output.info(f"{role.name}: left out {omitted}")
 
 
-async def run_custom_resources(run: LocalRun, template: Template, functions: LambdaService) -> None:
+async def run_custom_resources(
+    run: LocalRun[Any], template: Template, functions: LambdaService
+) -> None:
     """Create the template's custom resources, then free the environments only they used."""
     if not template.custom_resources:
         return
@@ -96,7 +99,7 @@ async def run_custom_resources(run: LocalRun, template: Template, functions: Lam
 
 
 def environment_factory(
-    run: LocalRun, iam: LocalIam, images: dict[str, FunctionImage]
+    run: LocalRun[Any], iam: LocalIam, images: dict[str, FunctionImage]
 ) -> Callable[[Function], ExecutionEnvironment]:
     """Execution environments for the functions, each with its role's credentials."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from .account import LOCAL_ACCOUNT
 from .build import FunctionImages
 from .gateway import Gateway
 from .iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
-from .lifecycle import LocalRun
+from .lifecycle import LocalRun, RunConfig
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
 from .services import (
@@ -44,36 +43,26 @@ MAX_REQUEST_LINE = 10_240
 
 
 @dataclass(frozen=True)
-class StackConfig:
+class StackConfig(RunConfig):
     """What ``up`` was asked to run."""
 
-    template_path: Path
-    state_dir: Path
-    # Where the functions' dependencies, layers and runtime are built and kept, by content.
-    build_dir: Path = Path(".thinker/build")
     first_port: int = 5000
     other_ports: int = 8000
     api_ports: dict[str, int] = field(default_factory=dict)
-    dynamodb_port: int = 5005
-    agent_port: int = 8126
-    apm_port: int = 8080
     # Start the local agent and APM views; without them, traces go to trace_agent_url.
     apm: bool = True
     trace_agent_url: str | None = None
-    parameter_overrides: dict[str, str] = field(default_factory=dict)
     reload: bool = True
     max_environments: int = DEFAULT_MAX_ENVIRONMENTS
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
-class Stack(LocalRun):
+class Stack(LocalRun[StackConfig]):
     """Everything ``up`` starts, and the order to stop it in."""
 
     command = "up"
 
     def __init__(self, config: StackConfig, output: Output | None = None) -> None:
-        super().__init__(config.state_dir, output)
-        self.config = config
+        super().__init__(config, output)
         self.template: Template | None = None
 
     async def start(self) -> None:

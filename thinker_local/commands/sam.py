@@ -8,7 +8,7 @@ import argparse
 from thinker_local.commands.serving import (
     add_service_options,
     add_state_options,
-    parameter_pairs,
+    run_options,
     serve_until_stopped,
 )
 from thinker_local.sam.runner import START_TIMEOUT_S, SamConfig, SamLocal
@@ -45,17 +45,9 @@ def run(args: argparse.Namespace) -> int:
     return serve_until_stopped(
         lambda: SamLocal(
             SamConfig(
-                template_path=args.template,
-                state_dir=args.state_dir,
-                build_dir=args.build_dir.resolve(),
+                **run_options(args),
                 host=args.host,
                 port=args.port,
-                dynamodb_port=args.dynamodb_port,
-                agent_port=args.agent_port,
-                apm_port=args.apm_port,
-                parameter_overrides=parameter_pairs(
-                    args.parameter_overrides, "--parameter-overrides"
-                ),
                 start_timeout=args.start_timeout,
             )
         )

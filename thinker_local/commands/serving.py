@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from thinker_local.build import BuildError
 from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
@@ -42,7 +43,21 @@ def add_service_options(
     )
 
 
-def serve_until_stopped(create: Callable[[], LocalRun]) -> int:
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What :func:`add_state_options` and :func:`add_service_options` read, as
+    :class:`~thinker_local.lifecycle.RunConfig`'s fields (ValueError for a bad KEY=VALUE)."""
+    return {
+        "template_path": args.template,
+        "state_dir": args.state_dir,
+        "build_dir": args.build_dir.resolve(),
+        "dynamodb_port": args.dynamodb_port,
+        "agent_port": args.agent_port,
+        "apm_port": args.apm_port,
+        "parameter_overrides": pairs(args.parameter_overrides, "--parameter-overrides", str),
+    }
+
+
+def serve_until_stopped(create: Callable[[], LocalRun[Any]]) -> int:
     """Run what ``create`` makes until Ctrl-C or SIGTERM; 0, 2 if ``create`` finds an option
     wrong (ValueError), or 1 after saying why it could not start or went on."""
     try:
@@ -67,11 +82,6 @@ def serve_until_stopped(create: Callable[[], LocalRun]) -> int:
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-def parameter_pairs(items: list[str], option: str) -> dict[str, str]:
-    """``KEY=VALUE`` items as a dict (ValueError for one without ``=``)."""
-    return pairs(items, option, str)
 
 
 def pairs[T](items: list[str], option: str, convert: type[T]) -> dict[str, T]:

@@ -8,7 +8,7 @@ from thinker_local.commands.serving import (
     add_service_options,
     add_state_options,
     pairs,
-    parameter_pairs,
+    run_options,
     serve_until_stopped,
 )
 from thinker_local.stack import Stack, StackConfig
@@ -62,20 +62,12 @@ def run(args: argparse.Namespace) -> int:
     return serve_until_stopped(
         lambda: Stack(
             StackConfig(
-                template_path=args.template,
-                state_dir=args.state_dir,
-                build_dir=args.build_dir.resolve(),
+                **run_options(args),
                 first_port=args.port,
                 other_ports=args.other_ports,
                 api_ports=pairs(args.api_port, "--api-port", int),
-                dynamodb_port=args.dynamodb_port,
-                agent_port=args.agent_port,
-                apm_port=args.apm_port,
                 apm=args.apm,
                 trace_agent_url=args.trace_agent_url,
-                parameter_overrides=parameter_pairs(
-                    args.parameter_overrides, "--parameter-overrides"
-                ),
                 reload=args.reload,
                 max_environments=args.max_environments,
             )

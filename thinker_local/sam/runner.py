@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from ..account import LOCAL_ACCOUNT
 from ..build import FunctionImages
 from ..custom_resources import functions_used
 from ..iam import LocalIam
-from ..lifecycle import LocalRun, StackError
+from ..lifecycle import LocalRun, RunConfig, StackError
 from ..output import Output
 from ..pool import LambdaService
 from ..services import (
@@ -53,32 +53,23 @@ START_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
-class SamConfig:
+class SamConfig(RunConfig):
     """What ``sam`` was asked to run; the default ports are those sam's own default,
     samconfig.toml, env.json and the template's local mode name."""
 
-    template_path: Path
-    state_dir: Path
-    build_dir: Path = Path(".thinker/build")
     # Where sam, the agent and DynamoDB listen: the Docker bridge's address unless given.
     host: str | None = None
     port: int = 5000
-    dynamodb_port: int = 5005
-    agent_port: int = 8126
-    apm_port: int = 8080
-    parameter_overrides: dict[str, str] = field(default_factory=dict)
     start_timeout: float = START_TIMEOUT_S
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
-class SamLocal(LocalRun):
+class SamLocal(LocalRun[SamConfig]):
     """Everything ``sam`` starts, and the order to stop it in."""
 
     command = "sam"
 
     def __init__(self, config: SamConfig, output: Output | None = None) -> None:
-        super().__init__(config.state_dir, output)
-        self.config = config
+        super().__init__(config, output)
         self.repo = config.template_path.resolve().parent
         self.api: StartApi | None = None
 
