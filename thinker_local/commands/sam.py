@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 
 from thinker_local.commands.serving import (
-    add_service_options,
-    add_state_options,
+    add_run_options,
     run_options,
     serve_until_stopped,
 )
@@ -20,18 +19,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sam build + sam local start-api in Docker, with DynamoDB, the agent and the APM",
         description=__doc__,
     )
-    add_state_options(parser, "the seed function's dependencies, kept by content")
+    add_run_options(
+        parser,
+        builds="the seed function's dependencies, kept by content",
+        apm_port="the APM, on 127.0.0.1 (8080)",
+        overrides="template parameters besides Mode=local, e.g. ThinkDelaySeconds=0",
+    )
     parser.add_argument(
         "--host",
         help="where sam, DynamoDB and the agent listen (default: the Docker bridge's address,"
         " which the containers reach as host.docker.internal)",
     )
     parser.add_argument("--port", type=int, default=5000, help="sam local start-api's port (5000)")
-    add_service_options(
-        parser,
-        apm_port="the APM, on 127.0.0.1 (8080)",
-        overrides="template parameters besides Mode=local, e.g. ThinkDelaySeconds=0",
-    )
     parser.add_argument(
         "--start-timeout",
         type=float,

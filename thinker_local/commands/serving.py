@@ -16,8 +16,12 @@ from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_o
 from thinker_local.template import TemplateError
 
 
-def add_state_options(parser: argparse.ArgumentParser, builds: str) -> None:
-    """--template, --state-dir, --build-dir (``builds`` says what is built there)."""
+def add_run_options(
+    parser: argparse.ArgumentParser, *, builds: str, apm_port: str | None, overrides: str
+) -> None:
+    """What :func:`run_options` reads: --template, --state-dir, --build-dir (``builds`` says
+    what is built there), --dynamodb-port, --agent-port, --apm-port (``apm_port``: its help),
+    --parameter-overrides (``overrides``: its help)."""
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument(
         "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
@@ -28,13 +32,6 @@ def add_state_options(parser: argparse.ArgumentParser, builds: str) -> None:
         default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
         help=f"{builds} ($THINKER_BUILD_DIR, or .thinker/build)",
     )
-
-
-def add_service_options(
-    parser: argparse.ArgumentParser, *, apm_port: str | None, overrides: str
-) -> None:
-    """--dynamodb-port, --agent-port, --apm-port (``apm_port``: its help), and
-    --parameter-overrides (``overrides``: its help)."""
     parser.add_argument("--dynamodb-port", type=int, default=5005)
     parser.add_argument("--agent-port", type=int, default=8126)
     parser.add_argument("--apm-port", type=int, default=8080, help=apm_port)
@@ -44,7 +41,7 @@ def add_service_options(
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
-    """What :func:`add_state_options` and :func:`add_service_options` read, as
+    """What :func:`add_run_options` adds, read as
     :class:`~thinker_local.lifecycle.RunConfig`'s fields (ValueError for a bad KEY=VALUE)."""
     return {
         "template_path": args.template,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from thinker_local.commands.serving import (
-    add_service_options,
-    add_state_options,
+    add_run_options,
     pairs,
     run_options,
     serve_until_stopped,
@@ -20,7 +19,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the whole system locally (gateway, Lambda, DynamoDB, agent, APM)",
         description=__doc__,
     )
-    add_state_options(parser, "the functions' dependencies, layers and runtime, kept by content")
+    add_run_options(
+        parser,
+        builds="the functions' dependencies, layers and runtime, kept by content",
+        apm_port=None,
+        overrides="template parameters, as `sam deploy --parameter-overrides`",
+    )
     parser.add_argument(
         "--port", type=int, default=5000, help="port of the template's first API (5000)"
     )
@@ -33,11 +37,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="API=PORT",
         help="port of one API by logical id, e.g. MicroserviceApi=8000 (repeatable)",
-    )
-    add_service_options(
-        parser,
-        apm_port=None,
-        overrides="template parameters, as `sam deploy --parameter-overrides`",
     )
     parser.add_argument(
         "--no-apm",
