@@ -4,14 +4,13 @@
 :class:`~thinker_local.output.Output`: every REPORT an execution environment (or a container of
 ``sam local start-api``) writes becomes a row of the store's ``invocations`` table, named by the
 function that wrote it. Anything else that sees REPORT lines hands each line to
-:meth:`ReportRecorder.feed`; without a function name, the invocation is named later by its
-``aws.lambda`` span's ``functionname``.
+:meth:`ReportRecorder.record` (:func:`~thinker_local.output.printed` makes one); without a
+function name, the invocation is named later by its ``aws.lambda`` span's ``functionname``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -57,33 +56,21 @@ class ReportRecorder:
 
     def listener(self, line: LogLine) -> None:
         """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
-        self.feed(line.text, source=line.source, request_id=line.request_id, at=line.time)
+        self.record(line)
 
-    def feed(
-        self,
-        text: str,
-        *,
-        source: str | None = None,
-        request_id: str | None = None,
-        at: float | None = None,
-    ) -> bool:
-        """Record ``text`` if it is a REPORT or INIT_REPORT line; whether it was one.
+    def record(self, line: LogLine) -> bool:
+        """Record ``line`` if it is a REPORT or INIT_REPORT line; whether it was one.
 
-        ``source`` names the function (logical id or name) when known; ``request_id`` is the
-        invocation's, for an INIT_REPORT (which carries none); ``at`` is when the line was
-        written (epoch seconds, default now).
+        Its ``source`` names the function (logical id or name) when known; its ``request_id``
+        is the invocation's, for an INIT_REPORT (which carries none); its ``time`` is its end.
         """
-        report = parse_report(text)
+        report = parse_report(line.text)
         if report is None:
             return False
-        if report.request_id is None and request_id:
-            report = replace(report, request_id=request_id)
+        if report.request_id is None and line.request_id:
+            report = replace(report, request_id=line.request_id)
         try:
-            self._invocations.add(
-                report,
-                function=self._names.get(source or ""),
-                end=time.time() if at is None else at,
-            )
+            self._invocations.add(report, function=self._names.get(line.source), end=line.time)
         except sqlite3.Error:
             # An output listener must not raise: a store that cannot be written loses the row,
             # the line itself is still printed.

@@ -7,9 +7,9 @@ environment writes is queued, and a thread of its own reads the queued lines
 (sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
 a chatty function never waits on SQLite. The stack's own lines (its messages, the
 gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
-function's lines (``sam local start-api``'s output) hands each to :meth:`LogRecorder.feed`; of
-lines fed without a source, those outside any invocation (between an END and the next START) are
-not kept unless they are errors.
+function's lines hands each to :meth:`LogRecorder.record`; of lines recorded without a source,
+those outside any invocation (between an END and the next START) are not kept unless they are
+errors.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -42,8 +41,7 @@ class LogRecorder:
         unnamed_sources: Collection[str] = (),
     ) -> None:
         """``unnamed_sources``: output sources whose lines mix functions' lines, naming none,
-        with their own (``sam local start-api``'s): read as :meth:`feed` reads a line without
-        a source."""
+        with their own (``sam local start-api``'s): recorded as lines without a source."""
         self._unnamed = frozenset(unnamed_sources)
         self._logs = store.logs
         # Retention is applied as lines are written; lines of an earlier run may be too old now.
@@ -60,26 +58,16 @@ class LogRecorder:
         self._thread.start()
 
     def listener(self, line: LogLine) -> None:
-        """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener."""
+        """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener: the
+        lines of the functions and of ``unnamed_sources``."""
         if line.source in self._names:
-            self._queue(line)
+            self.record(line)
         elif line.source in self._unnamed:
-            self._queue(replace(line, source=""))
+            self.record(replace(line, source=""))
 
-    def feed(
-        self,
-        text: str,
-        *,
-        source: str | None = None,
-        request_id: str | None = None,
-        at: float | None = None,
-    ) -> None:
-        """Queue one line; ``source`` names its function (logical id or name) when known,
-        ``request_id`` the invocation it was printed in, ``at`` when (epoch seconds, default now).
-        """
-        self._queue(LogLine(source or "", text, time.time() if at is None else at, request_id))
-
-    def _queue(self, line: LogLine) -> None:
+    def record(self, line: LogLine) -> None:
+        """Queue one line; its ``source`` names its function (logical id or name) when known,
+        its ``request_id`` the invocation it was printed in."""
         with self._lock:
             self._pending.append(line)
             if len(self._pending) >= MAX_BATCH:

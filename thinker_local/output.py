@@ -31,6 +31,14 @@ class LogLine:
 Listener = Callable[[LogLine], None]
 
 
+def printed(
+    text: str, *, source: str = "", request_id: str | None = None, at: float | None = None
+) -> LogLine:
+    """A line as ``source`` printed it ("": unnamed) at ``at`` (epoch seconds, default now),
+    during the invocation ``request_id``, if known."""
+    return LogLine(source, text, time.time() if at is None else at, request_id)
+
+
 class Output:
     """Writes prefixed lines to a stream; coloured prefixes when it is a terminal."""
 
@@ -52,7 +60,7 @@ class Output:
         self._stream.write(f"{prefix} {text}\n")
         self._stream.flush()
         if self._listeners:
-            record = LogLine(source=source, text=text, time=time.time(), request_id=request_id)
+            record = printed(text, source=source, request_id=request_id)
             for listener in self._listeners:
                 listener(record)
 

@@ -8,110 +8,66 @@ developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda 
 warm environment per API function, with its role's credentials), the template's custom
 resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
 environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
-reverse order.
+reverse order. The services it shares with ``make sam-local`` are :mod:`thinker_local.services`'s,
+the run from start to stop :mod:`thinker_local.lifecycle`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import json
-import os
-import re
-import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from aiohttp import web
 
 from .account import LOCAL_ACCOUNT
-from .build import FunctionImage, FunctionImages
-from .custom_resources import create_custom_resources, functions_used
-from .dynamodb import LocalDynamoDB
-from .environment import ExecutionEnvironment
+from .build import FunctionImages
 from .gateway import Gateway
-from .iam import (
-    CREDENTIALS_FILE,
-    DEVELOPER_POLICY,
-    DEVELOPER_USER,
-    PROFILE,
-    LocalIam,
-    service_callers,
-)
-from .net import check_free, listen, serve
+from .iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
+from .lifecycle import LocalRun, RunConfig
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
-from .template import Function, LocalSettings, Template, load_template
+from .services import (
+    HOST,
+    environment_factory,
+    example_requests,
+    local_agent_apps,
+    run_custom_resources,
+    start_account,
+)
+from .template import LocalSettings, Template, load_template
 
-HOST = "127.0.0.1"
-LOCK_FILE = "up.lock"
-INFO_FILE = "up.json"
-TRACES_FILE = "traces.sqlite3"
-# The names of the servers beside the APIs, in the banner and in up.json's "servers".
-AGENT_SERVER = "Datadog agent"
-APM_SERVER = "APM"
 MAX_REQUEST_LINE = 10_240
-_EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
-
-
-class StackError(RuntimeError):
-    """The stack cannot start; the message tells the user what to do."""
-
-
-class AlreadyRunning(StackError):
-    """Another stack holds the state directory's lock."""
-
-
-def _port_taken(port: int, what: str) -> StackError:
-    return StackError(
-        f"port {port} ({what}) is already in use by another program;"
-        " stop it, or choose another port (see `python -m thinker_local up --help`)"
-    )
 
 
 @dataclass(frozen=True)
-class StackConfig:
+class StackConfig(RunConfig):
     """What ``up`` was asked to run."""
 
-    template_path: Path
-    state_dir: Path
-    # Where the functions' dependencies, layers and runtime are built and kept, by content.
-    build_dir: Path = Path(".thinker/build")
     first_port: int = 5000
     other_ports: int = 8000
     api_ports: dict[str, int] = field(default_factory=dict)
-    dynamodb_port: int = 5005
-    agent_port: int = 8126
-    apm_port: int = 8080
     # Start the local agent and APM views; without them, traces go to trace_agent_url.
     apm: bool = True
     trace_agent_url: str | None = None
-    parameter_overrides: dict[str, str] = field(default_factory=dict)
     reload: bool = True
     max_environments: int = DEFAULT_MAX_ENVIRONMENTS
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
-class Stack:
+class Stack(LocalRun[StackConfig]):
     """Everything ``up`` starts, and the order to stop it in."""
 
-    def __init__(self, config: StackConfig, output: Output | None = None) -> None:
-        self.config = config
-        self.output = output or Output()
-        self.template: Template | None = None
-        self._cleanups: list[Callable[[], Awaitable[None]]] = []
-        self._lock: IO[str] | None = None
+    command = "up"
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Start everything, serve until ``stop`` is set, then stop everything."""
-        await run_until_stopped(self.start, self.close, stop, self.output)
+    def __init__(self, config: StackConfig, output: Output | None = None) -> None:
+        super().__init__(config, output)
+        self.template: Template | None = None
 
     async def start(self) -> None:
         config = self.config
-        self._take_lock()
+        self.take_lock()
         trace_agent_url = config.trace_agent_url or f"http://{HOST}:{config.agent_port}"
         template = load_template(
             config.template_path,
@@ -127,104 +83,60 @@ class Stack:
         )
         self.template = template
         api_sockets = {
-            api.logical_id: self._bind(api.port, api.logical_id) for api in template.apis.values()
+            api.logical_id: self.bind(HOST, api.port, api.logical_id)
+            for api in template.apis.values()
         }
-        extra_servers = self._local_agent_apps(template) if config.apm else []
-        extra_sockets = [(name, self._bind(port, name), app) for name, port, app in extra_servers]
-        self._check_free(config.dynamodb_port, "DynamoDB")
+        extra_servers = (
+            local_agent_apps(self, template, config.agent_port, config.apm_port)
+            if config.apm
+            else []
+        )
+        extra_sockets = [
+            (name, self.bind(HOST, port, name), app) for name, port, app in extra_servers
+        ]
+        self.check_free(HOST, config.dynamodb_port, "DynamoDB")
         images = await FunctionImages(
             config.build_dir, template.path.parent, self.output
         ).for_functions(template.functions)
 
         for name, sock, app in extra_sockets:
-            await self._serve(app, sock)
+            await self.serve(app, sock)
             self.output.info(f"{name} on http://{HOST}:{sock.getsockname()[1]}")
 
         iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
         functions = LambdaService(
             template.functions,
-            self._environment_factory(iam, images),
+            environment_factory(self, iam, images),
             max_environments=config.max_environments,
         )
-        self._cleanups.append(functions.close)
+        self.on_stop(functions.close)
         # Environments start as soon as their role's credentials are there.
         warming = asyncio.ensure_future(functions.warm())
         try:
-            await self._start_account(template, iam)
-            await run_custom_resources(template, functions, self.output)
+            await start_account(self, template, iam, HOST, config.dynamodb_port)
+            await run_custom_resources(self, template, functions)
         finally:
             await warming
 
         for api in template.apis.values():
             gateway = Gateway(api, functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
-            await self._serve(gateway.create_app(), api_sockets[api.logical_id])
+            await self.serve(gateway.create_app(), api_sockets[api.logical_id])
         if config.reload:
             watcher = asyncio.ensure_future(self._watch(template, functions))
-            self._cleanups.append(lambda: _cancel(watcher))
+            self.on_stop(lambda: _cancel(watcher))
         self._write_info(template, extra_sockets, trace_agent_url)
         self._banner(
             template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
         )
 
-    async def close(self) -> None:
-        """Stop what was started, newest first; every step runs even if one fails."""
-        await run_cleanups(self._cleanups, self.output)
-        if self._lock is not None:
-            release_lock(self.config.state_dir, self._lock)
-            self._lock = None
+    def where(self, host: str, port: int) -> str:
+        return f"port {port}"
 
-    # -- start-up steps --------------------------------------------------------------------
-
-    def _take_lock(self) -> None:
-        self._lock = take_lock(self.config.state_dir)
-
-    def _bind(self, port: int, what: str) -> Any:
-        try:
-            sock = listen(HOST, port)
-        except OSError:
-            raise _port_taken(port, what) from None
-        self._cleanups.append(_close_socket(sock))
-        return sock
-
-    def _check_free(self, port: int, what: str) -> None:
-        try:
-            check_free(HOST, port)
-        except OSError:
-            raise _port_taken(port, what) from None
-
-    async def _serve(self, app: web.Application, sock: Any) -> None:
+    async def serve(self, app: web.Application, sock: Any, **options: Any) -> None:
         # API Gateway takes request lines and headers up to 10,240 bytes (aiohttp: 8,190).
-        runner = await serve(
-            app, sock, max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE
+        await super().serve(
+            app, sock, max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE, **options
         )
-        self._cleanups.append(runner.cleanup)
-
-    def _local_agent_apps(self, template: Template) -> list[tuple[str, int, web.Application]]:
-        config = self.config
-        return local_agent_apps(
-            template,
-            config.state_dir,
-            self.output,
-            config.agent_port,
-            config.apm_port,
-            self._cleanups,
-        )
-
-    async def _start_account(self, template: Template, iam: LocalIam) -> None:
-        """moto: the tables, then the roles and users, then IAM enforced on every request."""
-        dynamodb = LocalDynamoDB(
-            self.config.dynamodb_port,
-            host=HOST,
-            log_path=self.config.state_dir / "logs" / "dynamodb.log",
-            service_callers=service_callers(LOCAL_ACCOUNT),
-        )
-        self._cleanups.append(dynamodb.stop)
-        await start_account(template, dynamodb, iam, self.config.state_dir, self.output)
-
-    def _environment_factory(
-        self, iam: LocalIam, images: dict[str, FunctionImage]
-    ) -> Callable[[Function], ExecutionEnvironment]:
-        return environment_factory(iam, images, self.output)
 
     async def _watch(self, template: Template, functions: LambdaService) -> None:
         """Recycle a function's environments when a file under its CodeUri changes."""
@@ -249,8 +161,7 @@ class Stack:
         self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str
     ) -> None:
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
-        write_info(
-            self.config.state_dir,
+        self.write_info(
             template,
             apis={api.logical_id: api.url for api in template.apis.values()},
             servers=servers,
@@ -291,233 +202,7 @@ class Stack:
         say("Ctrl-C stops everything.")
 
 
-# -- the pieces ``up`` and ``sam`` (thinker_local.sam) share ----------------------------------
-
-
-async def run_until_stopped(
-    start: Callable[[], Awaitable[None]],
-    close: Callable[[], Awaitable[None]],
-    stop: asyncio.Event,
-    output: Output,
-    ended: Callable[[], Awaitable[str]] | None = None,
-) -> None:
-    """Start, serve until ``stop`` is set, then ``close``: also after a failed or interrupted
-    start (a Ctrl-C during start-up stops it too). ``ended``, once started, returns when what
-    serves has stopped by itself: a :class:`StackError` with the message it returns."""
-    starting = asyncio.ensure_future(start())
-    stopping = asyncio.ensure_future(stop.wait())
-    tasks: list[asyncio.Future[Any]] = [starting, stopping]
-    try:
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if starting.done():
-            starting.result()
-            if ended is not None:
-                tasks.append(asyncio.ensure_future(ended()))
-            done, _ = await asyncio.wait(set(tasks[1:]), return_when=asyncio.FIRST_COMPLETED)
-            if stopping not in done:
-                raise StackError(tasks[2].result())
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        output.info("stopping…")
-        await close()
-        output.info("stopped")
-
-
-async def run_cleanups(cleanups: list[Callable[[], Awaitable[None]]], output: Output) -> None:
-    """Run and remove the cleanups, newest first; every one runs even if one fails."""
-    while cleanups:
-        cleanup = cleanups.pop()
-        try:
-            await cleanup()
-        except Exception as error:  # keep stopping the rest
-            output.info(f"while stopping: {type(error).__name__}: {error}")
-
-
-def take_lock(state: Path) -> IO[str]:
-    """The state directory's lock (one stack at a time), held while the file stays open."""
-    state.mkdir(parents=True, exist_ok=True)
-    lock = (state / LOCK_FILE).open("a+")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise AlreadyRunning(_already_running_message(state)) from None
-    return lock
-
-
-def local_agent_apps(
-    template: Template,
-    state_dir: Path,
-    output: Output,
-    agent_port: int,
-    apm_port: int,
-    cleanups: list[Callable[[], Awaitable[None]]],
-) -> list[tuple[str, int, web.Application]]:
-    """The Datadog agent and the APM views, when this checkout has them.
-
-    The store also keeps every REPORT line the functions write (the serverless view), and
-    every line they print (the logs); what must happen at the stop goes to ``cleanups``.
-    """
-    try:
-        from .agent import create_agent_app
-        from .invocation_log import ReportRecorder, functions_of
-        from .log_recorder import LogRecorder
-        from .store import TraceStore
-    except ImportError:
-        output.info("no local Datadog agent in this checkout: traces are not stored")
-        return []
-    store = TraceStore(state_dir / TRACES_FILE)
-    functions = functions_of(template)
-    output.subscribe(ReportRecorder(store, functions).listener)
-    logs = LogRecorder(store, functions)
-    output.subscribe(logs.listener)
-    # Closed last (cleanups run newest first): the functions' last lines are written.
-    cleanups.append(lambda: asyncio.to_thread(logs.close))
-    apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
-    try:
-        from .apm import create_apm_app
-    except ImportError:
-        output.info("no APM views in this checkout")
-    else:
-        apps.append((APM_SERVER, apm_port, create_apm_app(store)))
-    return apps
-
-
-async def start_account(
-    template: Template, dynamodb: LocalDynamoDB, iam: LocalIam, state_dir: Path, output: Output
-) -> None:
-    """moto: the tables, then the roles and users, then IAM enforced on every request."""
-    await dynamodb.start()
-    await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
-    await iam.set_up(template)
-    iam.write_profile(state_dir / CREDENTIALS_FILE)
-    names = ", ".join(table.name for table in template.tables.values()) or "none"
-    output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
-    for role in template.roles.values():
-        for omitted in role.omitted:
-            output.info(f"{role.name}: left out {omitted}")
-
-
-async def run_custom_resources(
-    template: Template, functions: LambdaService, output: Output
-) -> None:
-    """Create the template's custom resources, then free the environments only they used."""
-    if not template.custom_resources:
-        return
-    for reason in await create_custom_resources(template, functions.invoke, LOCAL_ACCOUNT):
-        output.info(f"custom resource {reason}")
-    for logical_id in functions_used(template.custom_resources):
-        if not template.functions[logical_id].eager:
-            await functions.pools[logical_id].close()
-
-
-def environment_factory(
-    iam: LocalIam, images: dict[str, FunctionImage], output: Output
-) -> Callable[[Function], ExecutionEnvironment]:
-    """Execution environments for the functions, each with its role's credentials."""
-
-    def create(function: Function) -> ExecutionEnvironment:
-        return ExecutionEnvironment(
-            function,
-            account=LOCAL_ACCOUNT,
-            output=output,
-            credentials=iam,
-            image=images[function.logical_id],
-        )
-
-    return create
-
-
-def write_info(
-    state_dir: Path,
-    template: Template,
-    *,
-    apis: dict[str, str],
-    servers: dict[str, str],
-    dynamodb: str,
-    trace_agent: str,
-) -> None:
-    """``up.json``, written once everything serves: what runs where, for people and tools.
-
-    Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis`` maps
-    each API's logical id to its URL, ``servers`` each extra server's name to its URL,
-    ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
-    account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name and
-    renamed, so a reader never sees half of it.
-    """
-    info = {
-        "ready": True,
-        "pid": os.getpid(),
-        "state_dir": str(state_dir.resolve()),
-        "template": str(template.path),
-        "apis": apis,
-        "servers": servers,
-        "agent": servers.get(AGENT_SERVER),
-        "apm": servers.get(APM_SERVER),
-        "dynamodb": dynamodb,
-        "trace_agent": trace_agent,
-    }
-    path = state_dir / INFO_FILE
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(info, indent=2) + "\n")
-    partial.replace(path)
-
-
-def example_requests(template: Template) -> list[tuple[str, str]]:
-    """The requests the template's outputs suggest (``curl '<url>think/?…'``): (URL, path)."""
-    found = []
-    for output in template.outputs:
-        if example := _EXAMPLE_CURL.search(output.description):
-            found.append((output.value, example.group(1)))
-    return found
-
-
-def release_lock(state_dir: Path, lock: IO[str]) -> None:
-    """Remove ``up.json`` and let go of the lock."""
-    with contextlib.suppress(OSError):
-        (state_dir / INFO_FILE).unlink()
-    lock.close()
-
-
-def _already_running_message(state: Path) -> str:
-    try:
-        info = json.loads((state / INFO_FILE).read_text())
-    except (OSError, ValueError):
-        info = {}
-    urls = ", ".join(info.get("apis", {}).values())
-    pid = info.get("pid", "?")
-    where = f" serving {urls}" if urls else ""
-    return (
-        f"thinker is already running (pid {pid}){where}, with state in {state}/."
-        f" Use that one, or stop it first (Ctrl-C in its terminal, or `kill {pid}`)."
-    )
-
-
-def _close_socket(sock: Any) -> Callable[[], Awaitable[None]]:
-    async def close() -> None:
-        sock.close()
-
-    return close
-
-
 async def _cancel(task: asyncio.Future[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
-
-
-@contextlib.asynccontextmanager
-async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
-    """An event set by the first SIGINT or SIGTERM."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        yield stop
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)

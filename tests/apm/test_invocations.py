@@ -12,7 +12,7 @@ import pytest
 from tests.apm.seed import Chunks, trace_copy
 from thinker_local.apm.serverless import overview
 from thinker_local.invocation_log import ReportRecorder, functions_of
-from thinker_local.output import Output
+from thinker_local.output import Output, printed
 from thinker_local.store import TraceStore
 from thinker_local.store.invocations import FunctionInfo
 from thinker_local.template import LocalSettings, load_template
@@ -76,10 +76,10 @@ def test_an_invocation_is_tied_to_its_trace_by_the_request_id_of_its_handler_spa
         seed, 1, start_ns=int((now - 2) * 1e9), mutate=with_request_ids(ids, "thinker-api")
     )
     store.add_chunks(chunks)
-    recorder.feed(report("req-api"), source="ThinkerApiFunction", at=now)
+    recorder.record(printed(report("req-api"), source="ThinkerApiFunction", at=now))
     # As from sam local: no function named; the span names it (its functionname tag).
-    assert recorder.feed(report("req-ms"), at=now)
-    assert not recorder.feed("END RequestId: req-ms")
+    assert recorder.record(printed(report("req-ms"), at=now))
+    assert not recorder.record(printed("END RequestId: req-ms"))
     found = {i.request_id: i for i in store.invocations.window(0)}
     trace_id = store.traces(limit=1)[0]["trace_id"]
     assert found["req-api"].trace_id == trace_id
@@ -93,10 +93,12 @@ def test_an_invocation_is_tied_to_its_trace_by_the_request_id_of_its_handler_spa
 def test_a_failed_init_is_stored_under_the_request_it_failed() -> None:
     with TraceStore(":memory:") as store:
         recorder = ReportRecorder(store, [API])
-        recorder.feed(
-            "INIT_REPORT Init Duration: 250.00 ms\tPhase: init\tStatus: error",
-            source="ThinkerApiFunction",
-            request_id="r9",
+        recorder.record(
+            printed(
+                "INIT_REPORT Init Duration: 250.00 ms\tPhase: init\tStatus: error",
+                source="ThinkerApiFunction",
+                request_id="r9",
+            )
         )
         (failed,) = store.invocations.window(0)
         assert (failed.request_id, failed.status, failed.cold, failed.billed_ms) == (
@@ -113,7 +115,7 @@ def test_the_overview_lists_template_functions_even_without_invocations(
     store: TraceStore,
 ) -> None:
     recorder = ReportRecorder(store, [API])
-    recorder.feed(report("x1"), source="SomeOtherFunction")
+    recorder.record(printed(report("x1"), source="SomeOtherFunction"))
     names = [row["name"] for row in overview(store, 3600)["functions"]]
     # A reporting function missing from the template still gets its row.
     assert names == ["ThinkerApiFunction", "unknown"]

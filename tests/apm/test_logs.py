@@ -17,7 +17,7 @@ from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.log_recorder import LogRecorder
 from thinker_local.logs import ERROR, INFO, WARNING, LineReader, LogRecord, trace_ids
-from thinker_local.output import Output
+from thinker_local.output import Output, printed
 from thinker_local.store import TraceStore
 from thinker_local.store.logs import LogQuery
 
@@ -148,17 +148,21 @@ def test_a_traces_lines_are_its_own_and_its_invocations_in_order(
     span_id = think_span(store, trace_id, "foo_bar")
     recorder = LogRecorder(store, [API])
     now = time.time()
-    recorder.feed(f"START RequestId: {ids['thinker-api']} Version: $LATEST", at=now)
-    recorder.feed(f"START RequestId: {REQUEST} Version: $LATEST", at=now + 0.1)
-    recorder.feed(
-        WARNING_LINE.replace(TRACE, trace_id).replace("9820513285699009487", span_id),
-        source="MicroserviceFunction",
-        at=now + 0.2,
+    recorder.record(printed(f"START RequestId: {ids['thinker-api']} Version: $LATEST", at=now))
+    recorder.record(printed(f"START RequestId: {REQUEST} Version: $LATEST", at=now + 0.1))
+    recorder.record(
+        printed(
+            WARNING_LINE.replace(TRACE, trace_id).replace("9820513285699009487", span_id),
+            source="MicroserviceFunction",
+            at=now + 0.2,
+        )
     )
-    recorder.feed("printed by the handler", request_id=REQUEST, at=now + 0.3)
-    recorder.feed(report(REQUEST), at=now + 0.4)
-    recorder.feed(report(ids["thinker-api"]), source="ThinkerApiFunction", at=now + 0.5)
-    recorder.feed(report("another-invocation"), source="ThinkerApiFunction", at=now + 0.6)
+    recorder.record(printed("printed by the handler", request_id=REQUEST, at=now + 0.3))
+    recorder.record(printed(report(REQUEST), at=now + 0.4))
+    recorder.record(printed(report(ids["thinker-api"]), source="ThinkerApiFunction", at=now + 0.5))
+    recorder.record(
+        printed(report("another-invocation"), source="ThinkerApiFunction", at=now + 0.6)
+    )
     recorder.close()
 
     lines = store.logs.of_trace(trace_id)
@@ -193,9 +197,11 @@ def test_a_traces_lines_are_its_own_and_its_invocations_in_order(
 def test_search_by_text_function_level_request_and_time(store: TraceStore) -> None:
     now = time.time()
     recorder = LogRecorder(store, [API])
-    recorder.feed("printed one", source="ThinkerApiFunction", request_id="r-1", at=now - 60)
-    recorder.feed(WARNING_LINE, source="Other", at=now - 30)
-    recorder.feed("Printed Two", source="ThinkerApiFunction", request_id="r-2", at=now)
+    recorder.record(
+        printed("printed one", source="ThinkerApiFunction", request_id="r-1", at=now - 60)
+    )
+    recorder.record(printed(WARNING_LINE, source="Other", at=now - 30))
+    recorder.record(printed("Printed Two", source="ThinkerApiFunction", request_id="r-2", at=now))
     recorder.close()
 
     def messages(**filters: object) -> list[str]:
@@ -258,7 +264,7 @@ def test_the_logs_api_searches_tails_from_its_cursor_and_rejects_bad_filters(
     store: TraceStore,
 ) -> None:
     recorder = LogRecorder(store, [API])
-    recorder.feed("first line", source="ThinkerApiFunction")
+    recorder.record(printed("first line", source="ThinkerApiFunction"))
     recorder.close()
     with serve(create_apm_app(store)) as apm:
         body = requests.get(f"{apm}/api/logs", params={"q": "first"}, timeout=10).json()
@@ -288,9 +294,11 @@ def test_search_text_is_literal_and_a_function_finds_lines_named_by_their_span(
     _, ids = traced
     recorder = LogRecorder(store, [API])
     # As from sam local: no function named; the microservice's handler span names it.
-    recorder.feed(f"START RequestId: {REQUEST} Version: $LATEST")
-    recorder.feed("100% done_ok", request_id=REQUEST)
-    recorder.feed("100 percent done", source="ThinkerApiFunction", request_id=ids["thinker-api"])
+    recorder.record(printed(f"START RequestId: {REQUEST} Version: $LATEST"))
+    recorder.record(printed("100% done_ok", request_id=REQUEST))
+    recorder.record(
+        printed("100 percent done", source="ThinkerApiFunction", request_id=ids["thinker-api"])
+    )
     recorder.close()
     found = store.logs.search(LogQuery(text="100% DONE_"))
     assert [line["message"] for line in found] == ["100% done_ok"]

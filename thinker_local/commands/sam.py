@@ -4,9 +4,12 @@ them (what ``make sam-local`` runs; see docs/sam-local.md)."""
 from __future__ import annotations
 
 import argparse
-import sys
 
-from thinker_local.commands.up import add_state_options, parameter_pairs, serve_until_stopped
+from thinker_local.commands.serving import (
+    add_run_options,
+    run_options,
+    serve_until_stopped,
+)
 from thinker_local.sam.runner import START_TIMEOUT_S, SamConfig, SamLocal
 
 
@@ -16,23 +19,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sam build + sam local start-api in Docker, with DynamoDB, the agent and the APM",
         description=__doc__,
     )
-    add_state_options(parser, "the seed function's dependencies, kept by content")
+    add_run_options(
+        parser,
+        builds="the seed function's dependencies, kept by content",
+        apm_port="the APM, on 127.0.0.1 (8080)",
+        overrides="template parameters besides Mode=local, e.g. ThinkDelaySeconds=0",
+    )
     parser.add_argument(
         "--host",
         help="where sam, DynamoDB and the agent listen (default: the Docker bridge's address,"
         " which the containers reach as host.docker.internal)",
     )
     parser.add_argument("--port", type=int, default=5000, help="sam local start-api's port (5000)")
-    parser.add_argument("--dynamodb-port", type=int, default=5005)
-    parser.add_argument("--agent-port", type=int, default=8126)
-    parser.add_argument("--apm-port", type=int, default=8080, help="the APM, on 127.0.0.1 (8080)")
-    parser.add_argument(
-        "--parameter-overrides",
-        nargs="*",
-        default=[],
-        metavar="KEY=VALUE",
-        help="template parameters besides Mode=local, e.g. ThinkDelaySeconds=0",
-    )
     parser.add_argument(
         "--start-timeout",
         type=float,
@@ -43,20 +41,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = SamConfig(
-            template_path=args.template,
-            state_dir=args.state_dir,
-            build_dir=args.build_dir.resolve(),
-            host=args.host,
-            port=args.port,
-            dynamodb_port=args.dynamodb_port,
-            agent_port=args.agent_port,
-            apm_port=args.apm_port,
-            parameter_overrides=parameter_pairs(args.parameter_overrides, "--parameter-overrides"),
-            start_timeout=args.start_timeout,
+    return serve_until_stopped(
+        lambda: SamLocal(
+            SamConfig(
+                **run_options(args),
+                host=args.host,
+                port=args.port,
+                start_timeout=args.start_timeout,
+            )
         )
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return serve_until_stopped(SamLocal(config).run)
+    )

@@ -19,34 +19,27 @@ import json
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..account import LOCAL_ACCOUNT
 from ..build import FunctionImages
 from ..custom_resources import functions_used
-from ..dynamodb import LocalDynamoDB
-from ..iam import LocalIam, service_callers
-from ..net import check_free, listen, serve
+from ..iam import LocalIam
+from ..lifecycle import LocalRun, RunConfig, StackError
 from ..output import Output
 from ..pool import LambdaService
-from ..stack import (
+from ..services import (
     HOST,
-    StackError,
     environment_factory,
     example_requests,
     local_agent_apps,
-    release_lock,
-    run_cleanups,
     run_custom_resources,
-    run_until_stopped,
     start_account,
-    take_lock,
-    write_info,
 )
 from ..template import LocalSettings, Template, load_template
 from .cli import StartApi, sam_build
@@ -60,60 +53,47 @@ START_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
-class SamConfig:
+class SamConfig(RunConfig):
     """What ``sam`` was asked to run; the default ports are those sam's own default,
     samconfig.toml, env.json and the template's local mode name."""
 
-    template_path: Path
-    state_dir: Path
-    build_dir: Path = Path(".thinker/build")
     # Where sam, the agent and DynamoDB listen: the Docker bridge's address unless given.
     host: str | None = None
     port: int = 5000
-    dynamodb_port: int = 5005
-    agent_port: int = 8126
-    apm_port: int = 8080
-    parameter_overrides: dict[str, str] = field(default_factory=dict)
     start_timeout: float = START_TIMEOUT_S
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
-class SamLocal:
+class SamLocal(LocalRun[SamConfig]):
     """Everything ``sam`` starts, and the order to stop it in."""
 
+    command = "sam"
+
     def __init__(self, config: SamConfig, output: Output | None = None) -> None:
-        self.config = config
-        self.output = output or Output()
+        super().__init__(config, output)
         self.repo = config.template_path.resolve().parent
         self.api: StartApi | None = None
-        self._cleanups: list[Callable[[], Awaitable[None]]] = []
-        self._lock: IO[str] | None = None
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Start everything, serve until ``stop`` is set or sam exits, then stop everything."""
-        await run_until_stopped(self.start, self.close, stop, self.output, self._sam_exit)
-
-    async def _sam_exit(self) -> str:
+    async def ended(self) -> str:
         assert self.api is not None
         assert self.api.process is not None
         return f"`sam local start-api` exited with {await self.api.process.wait()}"
 
     async def start(self) -> None:
         config, say = self.config, self.output.info
-        self._lock = take_lock(config.state_dir)
+        self.take_lock()
         engine = DockerEngine(config.state_dir / "logs" / "dockerd.log", say)
-        self._cleanups.append(lambda: asyncio.to_thread(engine.stop))
+        self.on_stop(lambda: asyncio.to_thread(engine.stop))
         await asyncio.to_thread(engine.start)
         host = config.host if config.host else await asyncio.to_thread(host_address)
         say(f"Docker engine answers; the containers reach this host at {host}")
 
         template = self._template(host)
         agent, apm = self._bind_agent_and_apm(template, host)
-        self._check_free(host, config.dynamodb_port, "DynamoDB")
-        self._check_free(host, config.port, "sam local start-api")
+        self.check_free(host, config.dynamodb_port, "DynamoDB")
+        self.check_free(host, config.port, "sam local start-api")
         servers: dict[str, str] = {}
         for name, sock, app in (*agent, *apm):
-            await self._serve(app, sock)
+            await self.serve(app, sock)
             address, port = sock.getsockname()[:2]
             servers[name] = f"http://{address}:{port}/"
             say(f"{name} on {servers[name]}")
@@ -126,13 +106,12 @@ class SamLocal:
         env_file = self._write_env_file()
         self.api = StartApi(self._start_api_args(host, env_file), repo=self.repo, env=env,
                             output=self.output)  # fmt: skip
-        self._cleanups.append(self._stop_sam)
+        self.on_stop(self._stop_sam)
         say(f"sam local start-api on {host}:{config.port} (a first start builds images)")
         await self.api.start(host, config.port, config.start_timeout)
 
         base = f"http://{host}:{config.port}"
-        write_info(
-            config.state_dir,
+        self.write_info(
             template,
             apis={api.logical_id: base for api in template.apis.values()},
             servers=servers,
@@ -142,65 +121,24 @@ class SamLocal:
         servers["DynamoDB, IAM, STS"] = f"http://{host}:{config.dynamodb_port}/"
         self._banner(template, base, servers, image.describe())
 
-    async def close(self) -> None:
-        """Stop what was started, newest first; every step runs even if one fails."""
-        await run_cleanups(self._cleanups, self.output)
-        if self._lock is not None:
-            release_lock(self.config.state_dir, self._lock)
-            self._lock = None
-
     # -- start-up steps --------------------------------------------------------------------
 
     def _bind_agent_and_apm(
         self, template: Template, host: str
     ) -> tuple[list[tuple[str, Any, web.Application]], list[tuple[str, Any, web.Application]]]:
         """The agent's socket on the bridge (the containers send there), the APM's on loopback."""
-        config = self.config
-        apps = local_agent_apps(
-            template,
-            config.state_dir,
-            self.output,
-            config.agent_port,
-            config.apm_port,
-            self._cleanups,
-        )
+        apps = local_agent_apps(self, template, self.config.agent_port, self.config.apm_port)
         agent, apm = apps[:1], apps[1:]
         return (
-            [(name, self._bind(host, port, name), app) for name, port, app in agent],
-            [(name, self._bind(HOST, port, name), app) for name, port, app in apm],
+            [(name, self.bind(host, port, name), app) for name, port, app in agent],
+            [(name, self.bind(HOST, port, name), app) for name, port, app in apm],
         )
-
-    def _bind(self, host: str, port: int, what: str) -> Any:
-        try:
-            sock = listen(host, port)
-        except OSError:
-            raise _port_taken(host, port, what) from None
-        self._cleanups.append(_close_socket(sock))
-        return sock
-
-    def _check_free(self, host: str, port: int, what: str) -> None:
-        try:
-            check_free(host, port)
-        except OSError:
-            raise _port_taken(host, port, what) from None
-
-    async def _serve(self, app: web.Application, sock: Any) -> None:
-        runner = await serve(app, sock)
-        self._cleanups.append(runner.cleanup)
 
     async def _start_account(self, template: Template, host: str) -> LocalIam:
         """moto on the bridge, with the tables, IAM, and the template's seed custom resource."""
         config = self.config
-        url = f"http://{host}:{config.dynamodb_port}"
-        dynamodb = LocalDynamoDB(
-            config.dynamodb_port,
-            host=host,
-            log_path=config.state_dir / "logs" / "dynamodb.log",
-            service_callers=service_callers(LOCAL_ACCOUNT),
-        )
-        self._cleanups.append(dynamodb.stop)
-        iam = LocalIam(url, LOCAL_ACCOUNT)
-        await start_account(template, dynamodb, iam, config.state_dir, self.output)
+        iam = LocalIam(f"http://{host}:{config.dynamodb_port}", LOCAL_ACCOUNT)
+        await start_account(self, template, iam, host, config.dynamodb_port)
         # The custom resources' functions run as make up runs them: no container needed.
         backing = {
             logical_id: template.functions[logical_id]
@@ -209,9 +147,9 @@ class SamLocal:
         images = await FunctionImages(config.build_dir, self.repo, self.output).for_functions(
             backing
         )
-        functions = LambdaService(backing, environment_factory(iam, images, self.output))
+        functions = LambdaService(backing, environment_factory(self, iam, images))
         try:
-            await run_custom_resources(template, functions, self.output)
+            await run_custom_resources(self, template, functions)
         finally:
             await functions.close()
         return iam
@@ -344,17 +282,3 @@ def sam_env_vars(
 
 
 _CONTAINER_URL = re.compile(rf"{re.escape(CONTAINER_HOST)}:(\d+)")
-
-
-def _port_taken(host: str, port: int, what: str) -> StackError:
-    return StackError(
-        f"{host}:{port} ({what}) is already in use by another program;"
-        " stop it, or choose another port (see `python -m thinker_local sam --help`)"
-    )
-
-
-def _close_socket(sock: Any) -> Callable[[], Awaitable[None]]:
-    async def close() -> None:
-        sock.close()
-
-    return close

@@ -102,6 +102,13 @@ class Database:
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO upgrades VALUES ('span_tags')")
 
+    def create(self, schema: str) -> None:
+        """The tables and indexes ``schema`` declares (``IF NOT EXISTS``), in one transaction."""
+        with self.transaction() as connection:
+            for statement in schema.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from ..reports import Report
@@ -50,7 +50,8 @@ SPAN_SLACK_NS = 60_000_000_000
 
 @dataclass(frozen=True)
 class FunctionInfo:
-    """A function of the template, as the serverless view needs it."""
+    """A function of the template, as the serverless view needs it: a row of ``functions``,
+    whose columns are these fields, in this order."""
 
     name: str
     logical_id: str
@@ -132,26 +133,11 @@ class Invocations:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        with db.transaction() as connection:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+        db.create(SCHEMA)
 
     def set_functions(self, functions: Iterable[FunctionInfo]) -> None:
         """The template's functions, replacing those of an earlier run."""
-        rows = [
-            (
-                f.name,
-                f.logical_id,
-                f.memory_mb,
-                f.timeout_s,
-                f.architecture,
-                f.runtime,
-                f.api,
-                f.service,
-            )
-            for f in functions
-        ]
+        rows = [astuple(f) for f in functions]
         with self._db.transaction() as connection:
             connection.execute("DELETE FROM functions")
             connection.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?)", rows)
@@ -159,17 +145,7 @@ class Invocations:
     def functions(self) -> list[FunctionInfo]:
         """The template's functions, by name."""
         return [
-            FunctionInfo(
-                name=row["name"],
-                logical_id=row["logical_id"],
-                memory_mb=row["memory_mb"],
-                timeout_s=row["timeout_s"],
-                architecture=row["architecture"],
-                runtime=row["runtime"],
-                api=row["api"],
-                service=row["service"],
-            )
-            for row in self._db.query("SELECT * FROM functions ORDER BY name")
+            FunctionInfo(**row) for row in self._db.query("SELECT * FROM functions ORDER BY name")
         ]
 
     def add(self, report: Report, *, function: str | None, end: float) -> str:

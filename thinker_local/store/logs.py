@@ -83,10 +83,7 @@ class Logs:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._written = 0
-        with db.transaction() as connection:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+        db.create(SCHEMA)
 
     def add(self, records: Sequence[LogRecord], *, now: float | None = None) -> None:
         """Store lines (one transaction), then apply retention every :data:`PRUNE_EVERY`."""

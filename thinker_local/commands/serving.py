@@ -1,0 +1,92 @@
+"""What ``up`` and ``sam`` share: the options of the state and services both start, and a
+:class:`~thinker_local.lifecycle.LocalRun` run until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from thinker_local.build import BuildError
+from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
+from thinker_local.template import TemplateError
+
+
+def add_run_options(
+    parser: argparse.ArgumentParser, *, builds: str, apm_port: str | None, overrides: str
+) -> None:
+    """What :func:`run_options` reads: --template, --state-dir, --build-dir (``builds`` says
+    what is built there), --dynamodb-port, --agent-port, --apm-port (``apm_port``: its help),
+    --parameter-overrides (``overrides``: its help)."""
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
+    )
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=Path(os.environ.get("THINKER_BUILD_DIR", ".thinker/build")),
+        help=f"{builds} ($THINKER_BUILD_DIR, or .thinker/build)",
+    )
+    parser.add_argument("--dynamodb-port", type=int, default=5005)
+    parser.add_argument("--agent-port", type=int, default=8126)
+    parser.add_argument("--apm-port", type=int, default=8080, help=apm_port)
+    parser.add_argument(
+        "--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE", help=overrides
+    )
+
+
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What :func:`add_run_options` adds, read as
+    :class:`~thinker_local.lifecycle.RunConfig`'s fields (ValueError for a bad KEY=VALUE)."""
+    return {
+        "template_path": args.template,
+        "state_dir": args.state_dir,
+        "build_dir": args.build_dir.resolve(),
+        "dynamodb_port": args.dynamodb_port,
+        "agent_port": args.agent_port,
+        "apm_port": args.apm_port,
+        "parameter_overrides": pairs(args.parameter_overrides, "--parameter-overrides", str),
+    }
+
+
+def serve_until_stopped(create: Callable[[], LocalRun[Any]]) -> int:
+    """Run what ``create`` makes until Ctrl-C or SIGTERM; 0, 2 if ``create`` finds an option
+    wrong (ValueError), or 1 after saying why it could not start or went on."""
+    try:
+        local_run = create()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        async with stop_on_signals() as stop:
+            await local_run.run(stop)
+
+    try:
+        asyncio.run(serve())
+    except AlreadyRunning as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except (StackError, TemplateError, BuildError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the start-up failed: say why, once, without a traceback
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def pairs[T](items: list[str], option: str, convert: type[T]) -> dict[str, T]:
+    """``KEY=VALUE`` items as a dict of ``convert``-ed values (ValueError for one without ``=``)."""
+    found: dict[str, T] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{option} takes KEY=VALUE, got {item!r}")
+        found[key] = convert(value)  # type: ignore[call-arg]
+    return found

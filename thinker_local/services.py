@@ -1,0 +1,125 @@
+"""The local services ``make up`` and ``make sam-local`` both start around the functions.
+
+moto with the template's tables, roles and users, IAM then enforced, and the template's custom
+resources (the seed) run by local execution environments; the Datadog agent with the trace
+store and the recorders of the functions' REPORT and log lines; the APM views. Each start-up
+step registers its own stop with the :class:`~thinker_local.lifecycle.LocalRun` that runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from .account import LOCAL_ACCOUNT
+from .build import FunctionImage
+from .custom_resources import create_custom_resources, functions_used
+from .dynamodb import LocalDynamoDB
+from .environment import ExecutionEnvironment
+from .iam import CREDENTIALS_FILE, LocalIam, service_callers
+from .lifecycle import AGENT_SERVER, APM_SERVER, LocalRun
+from .pool import LambdaService
+from .template import Function, Template
+
+HOST = "127.0.0.1"
+TRACES_FILE = "traces.sqlite3"
+_EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
+
+
+def local_agent_apps(
+    run: LocalRun[Any], template: Template, agent_port: int, apm_port: int
+) -> list[tuple[str, int, web.Application]]:
+    """The Datadog agent and the APM views, when this checkout has them.
+
+    The store also keeps every REPORT line the functions write (the serverless view), and
+    every line they print (the logs); the log recorder is closed at ``run``'s stop.
+    """
+    try:
+        from .agent import create_agent_app
+        from .invocation_log import ReportRecorder, functions_of
+        from .log_recorder import LogRecorder
+        from .store import TraceStore
+    except ImportError:
+        run.output.info("no local Datadog agent in this checkout: traces are not stored")
+        return []
+    store = TraceStore(run.state_dir / TRACES_FILE)
+    functions = functions_of(template)
+    run.output.subscribe(ReportRecorder(store, functions).listener)
+    logs = LogRecorder(store, functions)
+    run.output.subscribe(logs.listener)
+    # Closed last (cleanups run newest first): the functions' last lines are written.
+    run.on_stop(lambda: asyncio.to_thread(logs.close))
+    apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
+    try:
+        from .apm import create_apm_app
+    except ImportError:
+        run.output.info("no APM views in this checkout")
+    else:
+        apps.append((APM_SERVER, apm_port, create_apm_app(store)))
+    return apps
+
+
+async def start_account(
+    run: LocalRun[Any], template: Template, iam: LocalIam, host: str, dynamodb_port: int
+) -> None:
+    """moto: the tables, then the roles and users, then IAM enforced on every request."""
+    dynamodb = LocalDynamoDB(
+        dynamodb_port,
+        host=host,
+        log_path=run.state_dir / "logs" / "dynamodb.log",
+        service_callers=service_callers(LOCAL_ACCOUNT),
+    )
+    run.on_stop(dynamodb.stop)
+    await dynamodb.start()
+    await dynamodb.create_tables(template.tables.values(), LOCAL_ACCOUNT)
+    await iam.set_up(template)
+    iam.write_profile(run.state_dir / CREDENTIALS_FILE)
+    names = ", ".join(table.name for table in template.tables.values()) or "none"
+    run.output.info(f"DynamoDB, IAM and STS on {dynamodb.url} (tables: {names})")
+    for role in template.roles.values():
+        for omitted in role.omitted:
+            run.output.info(f"{role.name}: left out {omitted}")
+
+
+async def run_custom_resources(
+    run: LocalRun[Any], template: Template, functions: LambdaService
+) -> None:
+    """Create the template's custom resources, then free the environments only they used."""
+    if not template.custom_resources:
+        return
+    for reason in await create_custom_resources(template, functions.invoke, LOCAL_ACCOUNT):
+        run.output.info(f"custom resource {reason}")
+    for logical_id in functions_used(template.custom_resources):
+        if not template.functions[logical_id].eager:
+            await functions.pools[logical_id].close()
+
+
+def environment_factory(
+    run: LocalRun[Any], iam: LocalIam, images: dict[str, FunctionImage]
+) -> Callable[[Function], ExecutionEnvironment]:
+    """Execution environments for the functions, each with its role's credentials."""
+
+    def create(function: Function) -> ExecutionEnvironment:
+        return ExecutionEnvironment(
+            function,
+            account=LOCAL_ACCOUNT,
+            output=run.output,
+            credentials=iam,
+            image=images[function.logical_id],
+        )
+
+    return create
+
+
+def example_requests(template: Template) -> list[tuple[str, str]]:
+    """The requests the template's outputs suggest (``curl '<url>think/?…'``), for the banners:
+    (URL, path)."""
+    found = []
+    for output in template.outputs:
+        if example := _EXAMPLE_CURL.search(output.description):
+            found.append((output.value, example.group(1)))
+    return found
