@@ -20,10 +20,10 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.support.seed_trace import SEED_PATH
 from thinker_local.harness.stack import REPO, StackProcess, local_stack
 from thinker_local.store import TraceStore
 
-SEED = "/think/?subject=technology&subject=foo_bar"
 FUNCTIONS = ("ThinkerApiFunction", "MicroserviceFunction")
 FOO_BAR_LINE = "unknown subject 'foo_bar'"
 NO_DELAYS = {"THINKER_SUBJECT_DELAY": "0", "THINKER_THINK_DELAY": "0"}
@@ -41,7 +41,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackProc
     with local_stack(tmp_path_factory.mktemp("logs"), env=NO_DELAYS) as stack:
         apm = stack.info.apm
         assert apm is not None
-        response = requests.get(stack.info.api + SEED, timeout=60)
+        response = requests.get(stack.info.api + SEED_PATH, timeout=60)
         assert response.status_code == 200
         deadline = time.monotonic() + 60
         while True:

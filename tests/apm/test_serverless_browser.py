@@ -19,11 +19,11 @@ import pytest
 import requests
 from playwright.sync_api import Page, Request, expect
 
+from tests.support.seed_trace import SEED_PATH
 from thinker_local.harness.reports import Report
 from thinker_local.harness.stack import StackProcess, local_stack
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = "/think/?subject=technology&subject=foo_bar"
 REQUESTS = 3
 FUNCTIONS = ("ThinkerApiFunction", "MicroserviceFunction")
 # The quick-start's delays would only slow the test down.
@@ -67,7 +67,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
         info = stack.info
         assert info.apm is not None
         for _ in range(REQUESTS):
-            response = requests.get(info.api + SEED, timeout=60)
+            response = requests.get(info.api + SEED_PATH, timeout=60)
             assert response.status_code == 200
         _wait_until_stored(info.apm)
         yield stack

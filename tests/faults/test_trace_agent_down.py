@@ -10,8 +10,7 @@ import requests
 from tests.faults.conftest import Stack, start_stack
 from tests.support.expected import SEED_RESPONSE
 from tests.support.processes import free_port
-
-SEED = "/think/?subject=technology&subject=foo_bar"
+from tests.support.seed_trace import SEED_PATH
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_requests_are_answered_while_no_agent_takes_the_traces(stack: Stack) -> None:
-    answers = [requests.get(stack.api + SEED, timeout=60) for _ in range(3)]
+    answers = [requests.get(stack.api + SEED_PATH, timeout=60) for _ in range(3)]
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert all(answer.json() == SEED_RESPONSE for answer in answers)

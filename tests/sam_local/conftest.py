@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from tests.support.seed_trace import SEED_PATH
 from thinker_local.harness.stack import StackProcess, local_sam_stack
 from thinker_local.sam.engine import bridge_address, docker_engine
 
 logger = logging.getLogger(__name__)
-SEED_PATH = "/think/?subject=technology&subject=foo_bar"
 # The quick-start's delays only slow the tests down; the answers are the same.
 NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 

@@ -14,9 +14,8 @@ import time
 import pytest
 import requests
 
-from tests.sam_local.conftest import SEED_PATH
 from tests.support.expected import SEED_RESPONSE
-from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
+from tests.support.seed_trace import SEED_PATH, assert_seed_trace, entering_trace_ids, the_new_trace
 from thinker_local.harness.reports import Report
 from thinker_local.harness.stack import StackProcess
 from thinker_local.sam.engine import lambda_containers

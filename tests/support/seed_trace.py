@@ -16,6 +16,8 @@ import requests
 
 Span = dict[str, Any]
 ENTRY_SERVICE = "thinker-api-gateway"
+# The quick-start's request, below the API's URL.
+SEED_PATH = "/think/?subject=technology&subject=foo_bar"
 
 
 def _listed(apm: str) -> set[str]:
