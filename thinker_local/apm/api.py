@@ -37,7 +37,8 @@ def parse_window(raw: str | None) -> float:
     return seconds
 
 
-def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """An integer parameter, ``default`` when absent, clamped to ``low``..``high``; else a 400."""
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
@@ -84,7 +85,7 @@ async def resources(request: web.Request) -> web.Response:
 
 async def timeseries(request: web.Request) -> web.Response:
     window = parse_window(request.query.get("window"))
-    buckets = _int(request, "buckets", 60, 1, 120)
+    buckets = int_param(request, "buckets", 60, 1, 120)
     series = await asyncio.to_thread(
         request.app[STORE].timeseries,
         window,
@@ -118,7 +119,7 @@ async def traces(request: web.Request) -> web.Response:
         resource=request.query.get("resource") or None,
         error=_bool(request, "error"),
         tag=_tag(request),
-        limit=_int(request, "limit", 50, 1, 500),
+        limit=int_param(request, "limit", 50, 1, 500),
         since_received=int(since) if since and since.isdigit() else None,
         call=_call(request),
         query=_query(request),

@@ -10,8 +10,7 @@ from aiohttp import web
 from ..logs import LEVELS
 from ..store import TraceStore
 from ..store.logs import MAX_PAGE, LogQuery
-from .api import STORE, parse_window
-from .api import _int as int_param
+from .api import STORE, int_param, parse_window
 
 
 def _whole(request: web.Request, name: str, what: str) -> int | None:

@@ -7,8 +7,7 @@ import asyncio
 from aiohttp import web
 
 from . import serverless
-from .api import STORE, parse_window
-from .api import _int as int_param
+from .api import STORE, int_param, parse_window
 from .service_map import aggregate, service_map
 
 
