@@ -4,7 +4,8 @@
 const NS = "http://www.w3.org/2000/svg";
 const PAD = { left: 52, right: 12, top: 10, bottom: 22 };
 
-function el(name, attrs, parent) {
+// An SVG element with its attributes, appended to `parent` when given (the charts, the map).
+export function el(name, attrs, parent) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   if (parent) parent.appendChild(node);

@@ -2,17 +2,9 @@
 // (docs/apm-api.md); /map/edge?caller=&callee=: the traces in which one service calls the other.
 
 import { api, link, windowParam } from "../api.js";
+import { el } from "../charts.js";
 import { dot, onSearch, searchForm, searchTraces } from "../components.js";
 import { esc } from "../format.js";
-
-const NS = "http://www.w3.org/2000/svg";
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 // A smooth path from the caller's side, through the label, to the callee's side; a call that
 // goes back (a cycle) leaves from the caller's bottom and arrives at the callee's bottom.
