@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from thinker_local.agent import create_agent_app
+from thinker_local.agent.intake import create_agent_app
 from thinker_local.net import listen, port_of, serve
 from thinker_local.store import TraceStore
 

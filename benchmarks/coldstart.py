@@ -2,8 +2,8 @@
 the import time goes (``python -X importtime``).
 
 Init Duration comes from the local stack's own execution environment
-(:class:`thinker_local.environment.ExecutionEnvironment`, awslambdaric against a Runtime API, on
-the function's Lambda-shaped image): from the process's spawn to its first
+(:class:`thinker_local.lambdafn.environment.ExecutionEnvironment`, awslambdaric against a
+Runtime API, on the function's Lambda-shaped image): from the process's spawn to its first
 ``GET /invocation/next``, as its REPORT line gives it. The import profiles run on the same image.
 "With" runs the template's handler (Datadog's redirection, ``datadog_lambda.handler.handler``),
 also with ``DD_COLD_START_TRACING=false`` (no ``aws.lambda.import`` spans); "without" runs the
@@ -22,10 +22,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
+from thinker_local.aws.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.build import FunctionImage
-from thinker_local.environment import ExecutionEnvironment
 from thinker_local.harness.reports import parse_reports
+from thinker_local.lambdafn.environment import ExecutionEnvironment
 from thinker_local.output import Output
 from thinker_local.template import Function
 

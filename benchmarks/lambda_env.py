@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from thinker_local.account import LOCAL_ACCOUNT, FixedCredentials
+from thinker_local.aws.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.build import FunctionImage, FunctionImages
-from thinker_local.environment import ExecutionEnvironment
 from thinker_local.harness.stack import BUILD_DIR
+from thinker_local.lambdafn.environment import ExecutionEnvironment
 from thinker_local.output import Output
 from thinker_local.template import Function, LocalSettings, Template, load_template
 

@@ -26,10 +26,10 @@ from typing import Any
 import requests
 
 from tests.apm.seed import Chunks, seed_chunks, trace_copy
+from thinker_local.agent.log_recorder import LogRecorder
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.log_recorder import LogRecorder
-from thinker_local.logs import LineReader, LogRecord
+from thinker_local.lambdafn.log_lines import LineReader, LogRecord
 from thinker_local.output import LogLine
 from thinker_local.stats import Summary
 from thinker_local.store import TraceStore

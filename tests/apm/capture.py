@@ -30,7 +30,7 @@ from tests.apm.functions import SEED_PATH  # noqa: E402
 from tests.support.expected import create_thoughts_table  # noqa: E402
 from tests.support.functions import running_functions  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
-from thinker_local.agent import create_agent_app  # noqa: E402
+from thinker_local.agent.intake import create_agent_app  # noqa: E402
 from thinker_local.harness.servers import serve  # noqa: E402
 from thinker_local.store import TraceStore  # noqa: E402
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.apm.functions import Stack
 from tests.apm.seed import Chunks, seed_chunks, trace_copy
 from tests.support.functions import running_functions
-from thinker_local.agent import create_agent_app
+from thinker_local.agent.intake import create_agent_app
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore

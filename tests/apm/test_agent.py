@@ -13,7 +13,7 @@ import requests
 
 from tests.apm.functions import Stack
 from tests.support.expected import SEED_RESPONSE
-from thinker_local.agent import create_agent_app, forward_url_from_env
+from thinker_local.agent.intake import create_agent_app, forward_url_from_env
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.apm.seed import Chunks, trace_copy
+from thinker_local.agent.report_recorder import ReportRecorder, functions_of
 from thinker_local.apm.serverless import overview
-from thinker_local.invocation_log import ReportRecorder, functions_of
 from thinker_local.output import Output, printed
 from thinker_local.store import TraceStore
 from thinker_local.store.invocations import FunctionInfo

@@ -13,10 +13,10 @@ import requests
 
 from tests.apm.seed import Chunks, trace_copy
 from tests.apm.test_invocations import API, report, with_request_ids
+from thinker_local.agent.log_recorder import LogRecorder
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.log_recorder import LogRecorder
-from thinker_local.logs import ERROR, INFO, WARNING, LineReader, LogRecord, trace_ids
+from thinker_local.lambdafn.log_lines import ERROR, INFO, WARNING, LineReader, LogRecord, trace_ids
 from thinker_local.output import Output, printed
 from thinker_local.store import TraceStore
 from thinker_local.store.logs import LogQuery

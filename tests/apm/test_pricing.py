@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from thinker_local import pricing
-from thinker_local.pricing import cost, gb_seconds
+from thinker_local.apm import pricing
+from thinker_local.apm.pricing import cost, gb_seconds
 
 
 def test_gb_seconds_are_billed_seconds_times_configured_gigabytes() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thinker_local.reports import ERROR, SUCCESS, TIMEOUT, Report, parse_report
+from thinker_local.lambdafn.reports import ERROR, SUCCESS, TIMEOUT, Report, parse_report
 
 WARM = (
     "REPORT RequestId: 0f6b7c3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b\tDuration: 12.03 ms"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from thinker_local.apm.serverless import summary, timeseries
-from thinker_local.reports import ERROR, SUCCESS, TIMEOUT
+from thinker_local.lambdafn.reports import ERROR, SUCCESS, TIMEOUT
 from thinker_local.store.invocations import FunctionInfo, Invocation
 
 API = FunctionInfo(

@@ -30,10 +30,10 @@ from tests.faults.conftest import (
     traced_get,
 )
 from tests.support.stand_ins import serving, throttling_dynamodb
-from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.aws.account import LOCAL_ACCOUNT
+from thinker_local.aws.iam import CREDENTIALS_FILE, PROFILE
 from thinker_local.harness.processes import children_of
 from thinker_local.harness.traces import wait_for_trace
-from thinker_local.iam import CREDENTIALS_FILE, PROFILE
 
 THINK = "/think/?subject=technology"
 # microservice.db: botocore's standard retry mode, 3 attempts in all.
@@ -55,7 +55,7 @@ def _stop_dynamodb(stack: Stack) -> None:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"thinker_local.moto_server" in command and port.encode() in command:
+        if b"thinker_local.aws.moto_server" in command and port.encode() in command:
             os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while _listening(stack.dynamodb_port):

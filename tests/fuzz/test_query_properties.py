@@ -20,8 +20,8 @@ from chalicelib.query import (
     is_blank,
     parse_subjects,
 )
-from thinker_local.account import LOCAL_ACCOUNT
-from thinker_local.sigv4 import verify
+from thinker_local.apigw.sigv4 import verify
+from thinker_local.aws.account import LOCAL_ACCOUNT
 
 # Any Unicode a URL can carry once UTF-8 encoded (lone surrogates cannot be).
 TEXT = st.characters(exclude_categories=("Cs",))

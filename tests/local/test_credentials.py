@@ -15,14 +15,14 @@ import pytest
 
 from tests.local.conftest import FAULTS_TEMPLATE
 from tests.support.processes import free_port
-from thinker_local.account import LOCAL_ACCOUNT, Credentials
+from thinker_local.aws.account import LOCAL_ACCOUNT, Credentials
+from thinker_local.aws.dynamodb import LocalDynamoDB
+from thinker_local.aws.iam import RENEW_BEFORE, LocalIam, service_callers
 from thinker_local.build import FunctionImages
-from thinker_local.dynamodb import LocalDynamoDB
-from thinker_local.environment import ExecutionEnvironment
 from thinker_local.harness.stack import BUILD_DIR, REPO
-from thinker_local.iam import RENEW_BEFORE, LocalIam, service_callers
+from thinker_local.lambdafn.environment import ExecutionEnvironment
+from thinker_local.lambdafn.pool import FunctionPool
 from thinker_local.output import Output
-from thinker_local.pool import FunctionPool
 from thinker_local.template import Function, Template, load_template
 
 

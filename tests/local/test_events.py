@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from tests.support.expected import load_event
-from thinker_local.account import LOCAL_ACCOUNT
-from thinker_local.events import HttpRequest, Identity, parse_query, proxy_event
+from thinker_local.apigw.events import HttpRequest, Identity, parse_query, proxy_event
+from thinker_local.aws.account import LOCAL_ACCOUNT
 from thinker_local.template import Api
 
 # Fields API Gateway makes up itself (per resource, per request) and the samples leave out.

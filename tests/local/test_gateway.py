@@ -20,13 +20,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from tests.support.environments import FakeEnvironment, FakeEnvironments, function, until
-from thinker_local.account import LOCAL_ACCOUNT
-from thinker_local.gateway import Gateway
-from thinker_local.iam import LocalIam
+from thinker_local.apigw.gateway import Gateway
+from thinker_local.aws.account import LOCAL_ACCOUNT
+from thinker_local.aws.iam import LocalIam
+from thinker_local.lambdafn.pool import LambdaService
+from thinker_local.lambdafn.runtime import InvocationResult
 from thinker_local.output import Output
-from thinker_local.pool import LambdaService
-from thinker_local.runtime import InvocationResult
-from thinker_local.stack import MAX_REQUEST_LINE
+from thinker_local.run.stack import MAX_REQUEST_LINE
 from thinker_local.template import Api, Route
 
 Reply = Callable[[dict[str, Any]], InvocationResult]

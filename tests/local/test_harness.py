@@ -17,7 +17,7 @@ from thinker_local.harness.progress import ProgressBar
 from thinker_local.harness.servers import serve
 from thinker_local.harness.stack import read_info, state_dir_of, up_command
 from thinker_local.harness.subjects import read_subjects, subject_query
-from thinker_local.lifecycle import INFO_FILE
+from thinker_local.run.lifecycle import INFO_FILE
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import requests
 
 from tests.local.conftest import StackProcess, running_stack, up_command
 from tests.support.processes import REPO, free_port
-from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.aws.account import LOCAL_ACCOUNT
 from thinker_local.template import local_api_id
 
 IAM_TEMPLATE = Path(__file__).parent / "iam" / "template.yaml"

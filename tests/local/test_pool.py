@@ -20,8 +20,8 @@ from tests.support.environments import (
     until,
     within,
 )
-from thinker_local.pool import FunctionPool, LambdaService
-from thinker_local.runtime import InvocationResult
+from thinker_local.lambdafn.pool import FunctionPool, LambdaService
+from thinker_local.lambdafn.runtime import InvocationResult
 
 
 async def answer(environment: FakeEnvironment, payload: bytes) -> InvocationResult:

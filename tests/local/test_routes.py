@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from thinker_local.events import MalformedProxyResponse, http_response
-from thinker_local.gateway import match_route
+from thinker_local.apigw.events import MalformedProxyResponse, http_response
+from thinker_local.apigw.gateway import match_route
 from thinker_local.template import Route
 
 

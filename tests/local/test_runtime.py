@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from tests.support.environments import within
-from thinker_local.runtime import PREFIX, Invocation, InvocationResult, RuntimeApi
+from thinker_local.lambdafn.runtime import PREFIX, Invocation, InvocationResult, RuntimeApi
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:stack-Fn"
 TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"

@@ -10,9 +10,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from thinker_local.account import LOCAL_ACCOUNT
-from thinker_local.account import Credentials as Issued
-from thinker_local.sigv4 import SignatureError, verify
+from thinker_local.apigw.sigv4 import SignatureError, verify
+from thinker_local.aws.account import LOCAL_ACCOUNT
+from thinker_local.aws.account import Credentials as Issued
 
 HOST = "127.0.0.1:8000"
 

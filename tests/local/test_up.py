@@ -23,7 +23,7 @@ from tests.local.conftest import StackProcess, running_stack
 from tests.support.expected import SEED_RESPONSE
 from tests.support.processes import REPO
 from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
-from thinker_local.account import LOCAL_ACCOUNT
+from thinker_local.aws.account import LOCAL_ACCOUNT
 
 SEED_URL = "http://localhost:5000/think/?subject=technology&subject=foo_bar"
 MICROSERVICE = "http://127.0.0.1:8000/"

@@ -23,7 +23,7 @@ PATTERNS = {
 }
 # Values that look like credentials and are known not to be, each with its reason.
 ALLOWED = {
-    # thinker_local/account.py: the local stack's deliberately fake credentials (they sign
+    # thinker_local/aws/account.py: the local stack's deliberately fake credentials (they sign
     # requests to the local gateway and moto, and can reach nothing real).
     "ASIATHINKERLOCAL0000",
     # events/microservice.json: the example access key id of AWS's own documentation.

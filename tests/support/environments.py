@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from thinker_local.runtime import InvocationResult
+from thinker_local.lambdafn.runtime import InvocationResult
 from thinker_local.template import Function
 
 Handler = Callable[["FakeEnvironment", bytes], Awaitable[InvocationResult]]

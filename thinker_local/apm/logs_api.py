@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from ..logs import LEVELS
+from ..lambdafn.log_lines import LEVELS
 from ..store import TraceStore
 from ..store.logs import MAX_PAGE, LogQuery
 from .api import STORE, int_param, parse_window

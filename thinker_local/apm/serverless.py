@@ -9,7 +9,7 @@ here for the page, the JSON API and the tests:
   Lambda's REPORT does not mention).
 - Durations are the REPORT's, in milliseconds; percentiles as everywhere in the APM
   (:mod:`thinker_local.stats`).
-- Cost: :mod:`thinker_local.pricing`, from each invocation's Billed Duration and Memory Size.
+- Cost: :mod:`thinker_local.apm.pricing`, from each invocation's Billed Duration and Memory Size.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .. import pricing
-from ..reports import TIMEOUT
+from ..lambdafn.reports import TIMEOUT
 from ..stats import RequestStats
 from ..store import TraceStore
 from ..store.invocations import FunctionInfo, Invocation, by_function
 from ..store.trace_store import MAX_BUCKETS
+from . import pricing
 
 
 def _percentiles(values: Sequence[float], prefix: str = "") -> dict[str, float]:

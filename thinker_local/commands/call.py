@@ -17,8 +17,8 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from ..account import LOCAL_ACCOUNT
-from ..iam import CREDENTIALS_FILE, PROFILE
+from ..aws.account import LOCAL_ACCOUNT
+from ..aws.iam import CREDENTIALS_FILE, PROFILE
 
 
 def register(subparsers: Any) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..logs import LEVELS
+from ..lambdafn.log_lines import LEVELS
 from ..store import TraceStore
 from ..store.logs import MAX_PAGE, LogQuery
 from .trace import DEFAULT_STORE

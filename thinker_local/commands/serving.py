@@ -1,5 +1,5 @@
 """What ``up`` and ``sam`` share: the options of the state and services both start, and a
-:class:`~thinker_local.lifecycle.LocalRun` run until Ctrl-C or SIGTERM."""
+:class:`~thinker_local.run.lifecycle.LocalRun` run until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from thinker_local.build import BuildError
-from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
+from thinker_local.run.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
 from thinker_local.template import TemplateError
 
 
@@ -42,7 +42,7 @@ def add_run_options(
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
     """What :func:`add_run_options` adds, read as
-    :class:`~thinker_local.lifecycle.RunConfig`'s fields (ValueError for a bad KEY=VALUE)."""
+    :class:`~thinker_local.run.lifecycle.RunConfig`'s fields (ValueError for a bad KEY=VALUE)."""
     return {
         "template_path": args.template,
         "state_dir": args.state_dir,

@@ -10,7 +10,7 @@ from thinker_local.commands.serving import (
     run_options,
     serve_until_stopped,
 )
-from thinker_local.stack import Stack, StackConfig
+from thinker_local.run.stack import Stack, StackConfig
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

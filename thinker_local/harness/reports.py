@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import reports
+from ..lambdafn import reports
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..lifecycle import INFO_FILE
+from ..run.lifecycle import INFO_FILE
 from .ports import free_ports
 from .processes import alive, children_of, kill, stop
 from .reports import Report, parse_reports

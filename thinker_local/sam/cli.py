@@ -20,9 +20,9 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..lifecycle import StackError
 from ..output import Output
 from ..process import spawn, terminate
+from ..run.lifecycle import StackError
 from .engine import docker, lambda_containers, remove_containers, remove_stale_build_locks
 from .lines import LINE_LIMIT, clean, pipe_lines, run_piped
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..harness.processes import stop as stop_process
-from ..lifecycle import StackError
+from ..run.lifecycle import StackError
 
 ENGINE_TIMEOUT_S = 60.0
 BRIDGE_TIMEOUT_S = 30.0

@@ -26,14 +26,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ..account import LOCAL_ACCOUNT
+from ..aws.account import LOCAL_ACCOUNT
+from ..aws.custom_resources import functions_used
+from ..aws.iam import LocalIam
 from ..build import FunctionImages
-from ..custom_resources import functions_used
-from ..iam import LocalIam
-from ..lifecycle import LocalRun, RunConfig, StackError
+from ..lambdafn.pool import LambdaService
 from ..output import Output
-from ..pool import LambdaService
-from ..services import (
+from ..run.lifecycle import LocalRun, RunConfig, StackError
+from ..run.services import (
     HOST,
     environment_factory,
     example_requests,

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from ..reports import Report
+from ..lambdafn.reports import Report
 from .database import Database
 
 SCHEMA = """

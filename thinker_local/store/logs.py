@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..logs import LEVELS, LogRecord, message_text
+from ..lambdafn.log_lines import LEVELS, LogRecord, message_text
 from .database import Database
 
 MAX_LINES = 200_000

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..account import LocalAccount
+from ..aws.account import LocalAccount
 from .local import local_api_id
 from .model import MissingParameter, TemplateError
 

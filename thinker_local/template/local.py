@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..account import LOCAL_ACCOUNT, LocalAccount
+from ..aws.account import LOCAL_ACCOUNT, LocalAccount
 
 # Variables a deploy sets that make no sense locally (no Secrets Manager here).
 LOCAL_REMOVED_VARIABLES = ("DD_API_KEY_SECRET_ARN",)

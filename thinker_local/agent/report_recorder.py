@@ -14,11 +14,11 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .output import LogLine
-from .reports import parse_report
-from .store import TraceStore
-from .store.invocations import FunctionInfo
-from .template import Template
+from ..lambdafn.reports import parse_report
+from ..output import LogLine
+from ..store import TraceStore
+from ..store.invocations import FunctionInfo
+from ..template import Template
 
 
 def functions_of(template: Template) -> list[FunctionInfo]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .account import LocalAccount
-from .template import Api
+from ..aws.account import LocalAccount
+from ..template import Api
 
 # Keys a proxy response may have; any other key makes API Gateway answer 502.
 _RESPONSE_KEYS = frozenset(

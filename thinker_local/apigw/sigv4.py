@@ -4,7 +4,7 @@ The request's canonical form is rebuilt the way AWS rebuilds it on its side (URI
 query parameters decoded then re-encoded per RFC 3986 and sorted, the signed headers, the payload
 hash), signed with the secret key of the caller's access key, and compared with the signature the
 caller sent. Whether the caller may call the route is the gateway's next question (IAM).
-Failures carry API Gateway's own messages (:mod:`thinker_local.gateway_errors`), so a client sees
+Failures carry API Gateway's own messages (:mod:`thinker_local.apigw.errors`), so a client sees
 locally what it would see in AWS.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
-from .account import Credentials, LocalAccount
-from .gateway_errors import (
+from ..aws.account import Credentials, LocalAccount
+from .errors import (
     SignatureError,
     expired_token,
     missing_authentication_token,

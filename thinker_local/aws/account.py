@@ -3,7 +3,7 @@
 The account's own credentials are what the stack sets the account up with (tables, roles, users)
 before IAM is enforced, as a deploy's administrator would; no function and no caller ever gets
 them. Functions run with their roles' temporary credentials and a developer calls signed APIs
-with a user's keys: see :mod:`thinker_local.iam`. All of them are deliberately fake: nothing
+with a user's keys: see :mod:`thinker_local.aws.iam`. All of them are deliberately fake: nothing
 local may ever reach real AWS.
 """
 

@@ -4,7 +4,7 @@
 binds and serves sockets, keeps what must happen at the stop (run newest first, every one even
 if one fails), writes ``up.json`` once everything serves, and runs the whole: start, serve until
 Ctrl-C, SIGTERM or what serves ends by itself, then stop; also after a failed or interrupted
-start. What is started is the subclass's (:class:`~thinker_local.stack.Stack`,
+start. What is started is the subclass's (:class:`~thinker_local.run.stack.Stack`,
 :class:`~thinker_local.sam.runner.SamLocal`).
 """
 
@@ -23,9 +23,9 @@ from typing import IO, Any
 
 from aiohttp import web
 
-from .net import check_free, listen, serve
-from .output import Output
-from .template import Template
+from ..net import check_free, listen, serve
+from ..output import Output
+from ..template import Template
 
 LOCK_FILE = "up.lock"
 INFO_FILE = "up.json"

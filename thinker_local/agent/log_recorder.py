@@ -3,7 +3,8 @@
 ``make up`` subscribes a :class:`LogRecorder` to the stack's
 :class:`~thinker_local.output.Output`, beside the REPORT recorder: each line an execution
 environment writes is queued, and a thread of its own reads the queued lines
-(:mod:`thinker_local.logs`) and writes them in one transaction every :data:`FLUSH_S` seconds
+(:mod:`thinker_local.lambdafn.log_lines`) and writes them in one transaction every
+:data:`FLUSH_S` seconds
 (sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
 a chatty function never waits on SQLite. The stack's own lines (its messages, the
 gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
@@ -20,11 +21,11 @@ import threading
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from .invocation_log import function_names
-from .logs import ERROR, LineReader, LogRecord
-from .output import LogLine
-from .store import TraceStore
-from .store.invocations import FunctionInfo
+from ..lambdafn.log_lines import ERROR, LineReader, LogRecord
+from ..output import LogLine
+from ..store import TraceStore
+from ..store.invocations import FunctionInfo
+from .report_recorder import function_names
 
 FLUSH_S = 0.2
 MAX_BATCH = 500

@@ -2,9 +2,10 @@
 
 A request goes: route matching (API Gateway's rules) → on AWS_IAM routes, the SigV4 check and
 then IAM: the signer's policies must allow ``execute-api:Invoke`` on the method's ARN
-(:mod:`thinker_local.iam`) → the v1 proxy event (:mod:`thinker_local.events`) → an invocation
-of the route's function (:mod:`thinker_local.pool`) → the proxy response mapped back to HTTP.
-Failures answer what API Gateway answers (:mod:`thinker_local.gateway_errors`): 403 for an
+(:mod:`thinker_local.aws.iam`) → the v1 proxy event (:mod:`thinker_local.apigw.events`) → an
+invocation of the route's function (:mod:`thinker_local.lambdafn.pool`) → the proxy response
+mapped back to HTTP.
+Failures answer what API Gateway answers (:mod:`thinker_local.apigw.errors`): 403 for an
 unknown route, a bad signature or a caller IAM does not allow, 502 when the function fails or
 answers something malformed, 504 when the integration takes longer than its timeout.
 """
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 from aiohttp import web
 from multidict import CIMultiDict
 
-from .account import LocalAccount
-from .events import HttpRequest, Identity, MalformedProxyResponse, http_response, proxy_event
-from .gateway_errors import (
+from ..aws.account import LocalAccount
+from ..aws.iam import LocalIam
+from ..lambdafn.pool import LambdaService
+from ..output import Output
+from ..template import Api, Route
+from .errors import (
     ENDPOINT_REQUEST_TIMED_OUT,
     INTERNAL_SERVER_ERROR,
     REQUEST_ID_HEADER,
@@ -32,11 +36,8 @@ from .gateway_errors import (
     missing_authentication_token,
     not_authorized,
 )
-from .iam import LocalIam
-from .output import Output
-from .pool import LambdaService
+from .events import HttpRequest, Identity, MalformedProxyResponse, http_response, proxy_event
 from .sigv4 import verify
-from .template import Api, Route
 
 # API Gateway's payload limit.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024

@@ -4,8 +4,8 @@ An invocation takes a warm idle environment if there is one, or starts a new one
 start), up to the function's concurrency limit; beyond it, it waits for one to free up.
 An environment that crashed, timed out or failed its init is dropped, so the next invocation
 gets a fresh one (stopped in the background: a timed-out environment takes a moment to stop,
-see :data:`thinker_local.environment.FLUSH_GRACE_S`); so is one whose role credentials are about
-to expire, as Lambda retires its environments before their credentials run out. When the
+see :data:`thinker_local.lambdafn.environment.FLUSH_GRACE_S`); so is one whose role credentials
+are about to expire, as Lambda retires its environments before their credentials run out. When the
 function's code changes, every environment is recycled: idle ones at once, busy ones when their
 invocation ends.
 """
@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from ..template import Function
 from .runtime import InvocationResult
-from .template import Function
 
 # Lambda's default account concurrency is far higher; a laptop is not.
 DEFAULT_MAX_ENVIRONMENTS = 10
@@ -28,8 +28,8 @@ DEFAULT_MAX_ENVIRONMENTS = 10
 class Environment(Protocol):
     """What the pool needs of an execution environment.
 
-    :class:`thinker_local.environment.ExecutionEnvironment` is the real one, a process; tests
-    give the pool stand-ins.
+    :class:`thinker_local.lambdafn.environment.ExecutionEnvironment` is the real one, a process;
+    tests give the pool stand-ins.
     """
 
     @property

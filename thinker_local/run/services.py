@@ -3,7 +3,7 @@
 moto with the template's tables, roles and users, IAM then enforced, and the template's custom
 resources (the seed) run by local execution environments; the Datadog agent with the trace
 store and the recorders of the functions' REPORT and log lines; the APM views. Each start-up
-step registers its own stop with the :class:`~thinker_local.lifecycle.LocalRun` that runs it.
+step registers its own stop with the :class:`~thinker_local.run.lifecycle.LocalRun` that runs it.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from typing import Any
 
 from aiohttp import web
 
-from .account import LOCAL_ACCOUNT
-from .build import FunctionImage
-from .custom_resources import create_custom_resources, functions_used
-from .dynamodb import LocalDynamoDB
-from .environment import ExecutionEnvironment
-from .iam import CREDENTIALS_FILE, LocalIam, service_callers
+from ..aws.account import LOCAL_ACCOUNT
+from ..aws.custom_resources import create_custom_resources, functions_used
+from ..aws.dynamodb import LocalDynamoDB
+from ..aws.iam import CREDENTIALS_FILE, LocalIam, service_callers
+from ..build import FunctionImage
+from ..lambdafn.environment import ExecutionEnvironment
+from ..lambdafn.pool import LambdaService
+from ..template import Function, Template
 from .lifecycle import AGENT_SERVER, APM_SERVER, LocalRun
-from .pool import LambdaService
-from .template import Function, Template
 
 HOST = "127.0.0.1"
 TRACES_FILE = "traces.sqlite3"
@@ -39,10 +39,10 @@ def local_agent_apps(
     every line they print (the logs); the log recorder is closed at ``run``'s stop.
     """
     try:
-        from .agent import create_agent_app
-        from .invocation_log import ReportRecorder, functions_of
-        from .log_recorder import LogRecorder
-        from .store import TraceStore
+        from ..agent.intake import create_agent_app
+        from ..agent.log_recorder import LogRecorder
+        from ..agent.report_recorder import ReportRecorder, functions_of
+        from ..store import TraceStore
     except ImportError:
         run.output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
@@ -55,7 +55,7 @@ def local_agent_apps(
     run.on_stop(lambda: asyncio.to_thread(logs.close))
     apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
     try:
-        from .apm import create_apm_app
+        from ..apm import create_apm_app
     except ImportError:
         run.output.info("no APM views in this checkout")
     else:

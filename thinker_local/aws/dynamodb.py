@@ -1,11 +1,12 @@
 """DynamoDB, locally: moto's server, with the template's tables created in it.
 
-The same server is the account's IAM and STS (see :mod:`thinker_local.iam`): AWS's managed
+The same server is the account's IAM and STS (see :mod:`thinker_local.aws.iam`): AWS's managed
 policies are loaded in it, and it knows which caller stands for the Lambda service.
 moto runs as its own process (its Flask server would otherwise share the gateway's interpreter
 and GIL); its request log goes to ``<state dir>/logs/dynamodb.log``. Tables are created from
 their ``AWS::DynamoDB::Table`` properties, as CloudFormation would create them; filling them is
-the template's own business (its seed custom resource, see :mod:`thinker_local.custom_resources`).
+the template's own business (its seed custom resource, see
+:mod:`thinker_local.aws.custom_resources`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from typing import IO, Any
 
 import boto3
 
+from ..process import spawn, terminate
+from ..template import Table
 from .account import LocalAccount
-from .process import spawn, terminate
-from .template import Table
 
 STARTUP_TIMEOUT_S = 30.0
 
@@ -65,7 +66,7 @@ class LocalDynamoDB:
         self._process = await spawn(
             sys.executable,
             "-m",
-            "thinker_local.moto_server",
+            "thinker_local.aws.moto_server",
             *(f"--service-caller={arn}={name}" for arn, name in self._service_callers.items()),
             "-H",
             self.host,

@@ -31,7 +31,7 @@ from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
     decode_v05,
 )
 
-from .store import TraceStore
+from ..store import TraceStore
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ..lambdafn.runtime import InvocationResult
+from ..net import listen, port_of, serve
+from ..template import CustomResource, Template
 from .account import LocalAccount
-from .net import listen, port_of, serve
-from .runtime import InvocationResult
-from .template import CustomResource, Template
 
 Invoke = Callable[[str, bytes], Awaitable[InvocationResult]]
 # Beyond the function's own timeout: time to start its environment.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from .net import listen, port_of, serve
+from ..net import listen, port_of, serve
 
 PREFIX = "/2018-06-01/runtime"
 

@@ -1,9 +1,9 @@
-"""moto's server for the local stack: ``python -m thinker_local.moto_server [--service-caller
+"""moto's server for the local stack: ``python -m thinker_local.aws.moto_server [--service-caller
 ARN=SERVICE ...] -p PORT``.
 
 werkzeug logs every request at INFO; at the load a benchmark sends, writing those lines was a
 sixth of the DynamoDB process's CPU time. Errors are still logged. Before it serves, the
-additions of :mod:`thinker_local.moto_access` are installed (each ``--service-caller`` names the
+additions of :mod:`thinker_local.aws.moto_access` are installed (each ``--service-caller`` names the
 caller a service principal stands for), so that once the stack turns IAM on, DynamoDB and STS
 check callers as AWS does.
 """
@@ -14,7 +14,7 @@ import sys
 
 from moto.server import main
 
-from thinker_local.moto_access import install
+from thinker_local.aws.moto_access import install
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(add_help=False)

@@ -5,7 +5,7 @@ At start-up, while moto does not check anyone yet, :meth:`LocalIam.set_up` creat
 - each function's execution role, as the SAM transform makes it (:class:`ExecutionRole`):
   trust policy, inline policies, managed policies (moto ships AWS's managed policies);
 - the local Lambda service: a user that may ``sts:AssumeRole``, which moto's trust check takes
-  for the principal ``lambda.amazonaws.com`` (see :mod:`thinker_local.moto_access`);
+  for the principal ``lambda.amazonaws.com`` (see :mod:`thinker_local.aws.moto_access`);
 - the developer: a user with AWS's ``PowerUserAccess`` and an access key, for calling signed
   APIs by hand (see :meth:`LocalIam.write_profile`);
 
@@ -37,8 +37,8 @@ from typing import Any
 import boto3
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
+from ..template import ExecutionRole, Function, Template
 from .account import Credentials, LocalAccount
-from .template import ExecutionRole, Function, Template
 
 # What a role session lasts (a SAM role's MaxSessionDuration), and when it is renewed.
 SESSION_S = 3600

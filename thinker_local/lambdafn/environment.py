@@ -30,12 +30,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .account import Credentials, LocalAccount
-from .build import FunctionImage
-from .output import Output
-from .process import spawn, terminate
+from ..aws.account import Credentials, LocalAccount
+from ..build import FunctionImage
+from ..output import Output
+from ..process import spawn, terminate
+from ..template import Function
 from .runtime import Invocation, InvocationResult, RuntimeApi
-from .template import Function
 
 # Lambda's limit on the init phase of an on-demand environment.
 INIT_TIMEOUT_S = 10.0
@@ -49,7 +49,7 @@ MEMORY_POLL_S = 0.02
 
 
 class CredentialsSource(Protocol):
-    """Where an environment gets its function's role credentials (see :mod:`thinker_local.iam`)."""
+    """Where an environment gets its function's role credentials (:mod:`thinker_local.aws.iam`)."""
 
     async def credentials(self, function: Function) -> Credentials: ...
 

@@ -6,7 +6,7 @@ and the 403 of IAM says ``Message`` where the others say ``message``.
 
 - 403: no route for the method and path, or an unsigned request on an ``AWS_IAM`` route
   (:func:`missing_authentication_token`); a signature that does not check out
-  (:class:`SignatureError`, raised by :mod:`thinker_local.sigv4`); a signer IAM does not allow
+  (:class:`SignatureError`, raised by :mod:`thinker_local.apigw.sigv4`); a signer IAM does not allow
   (:func:`not_authorized`);
 - 502: the function failed or answered a malformed proxy response (:data:`INTERNAL_SERVER_ERROR`);
 - 504: the integration took longer than its timeout (:data:`ENDPOINT_REQUEST_TIMED_OUT`).

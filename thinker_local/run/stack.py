@@ -4,12 +4,13 @@ Start-up, in order: take the state directory's lock (one stack at a time), bind 
 (a clear message if one is taken), build what changed in the functions' images (dependencies,
 layers, runtime: :mod:`thinker_local.build`; nothing when nothing changed), start the Datadog
 agent and the APM views, moto with the template's tables, each function's role and the
-developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda service (one
+developer's user, with IAM then enforced (:mod:`thinker_local.aws.iam`), the Lambda service (one
 warm environment per API function, with its role's credentials), the template's custom
 resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
 environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
-reverse order. The services it shares with ``make sam-local`` are :mod:`thinker_local.services`'s,
-the run from start to stop :mod:`thinker_local.lifecycle`'s.
+reverse order. The services it shares with ``make sam-local`` are
+:mod:`thinker_local.run.services`'s, the run from start to stop
+:mod:`thinker_local.run.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from typing import Any
 
 from aiohttp import web
 
-from .account import LOCAL_ACCOUNT
-from .build import FunctionImages
-from .gateway import Gateway
-from .iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
+from ..apigw.gateway import Gateway
+from ..aws.account import LOCAL_ACCOUNT
+from ..aws.iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
+from ..build import FunctionImages
+from ..lambdafn.pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
+from ..output import Output
+from ..template import LocalSettings, Template, load_template
 from .lifecycle import LocalRun, RunConfig
-from .output import Output
-from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
 from .services import (
     HOST,
     environment_factory,
@@ -37,7 +39,6 @@ from .services import (
     run_custom_resources,
     start_account,
 )
-from .template import LocalSettings, Template, load_template
 
 MAX_REQUEST_LINE = 10_240
 

@@ -1,0 +1,1 @@
+"""The local AWS account on moto: IAM roles and sessions, STS, DynamoDB, the custom resources."""

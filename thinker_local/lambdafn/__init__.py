@@ -1,0 +1,1 @@
+"""Lambda, emulated: execution environments, their pool, the Runtime API, REPORT and log lines."""
