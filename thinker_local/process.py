@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import subprocess
 from typing import Any
 
 # How long a child may take to exit after SIGTERM before it gets SIGKILL.
@@ -36,17 +37,43 @@ async def spawn(*command: str, **options: Any) -> asyncio.subprocess.Process:
     )
 
 
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    """Signal the session ``pid`` leads (it was started with ``start_new_session``), if any."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
 async def terminate(process: asyncio.subprocess.Process) -> None:
     """Stop the child and everything in its session: SIGTERM, then SIGKILL after a grace."""
     if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), STOP_GRACE_S)
             return
         except TimeoutError:
             pass
-    with contextlib.suppress(ProcessLookupError):
-        # Also whatever the child left in its session after it exited.
-        os.killpg(process.pid, signal.SIGKILL)
+    # Also whatever the child left in its session after it exited.
+    _signal_group(process.pid, signal.SIGKILL)
     await process.wait()
+
+
+def stop(
+    process: subprocess.Popen[bytes],
+    signum: signal.Signals = signal.SIGTERM,
+    timeout: float = 10.0,
+) -> int:
+    """:func:`terminate` for a process started without an event loop: ``signum`` to its
+    session, SIGKILL if it lingers past ``timeout``; its exit code.
+
+    The process must lead its own session (``start_new_session=True``).
+    """
+    if process.poll() is None:
+        _signal_group(process.pid, signum)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+    if process.stdout:
+        process.stdout.close()
+    return process.returncode

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.apm.seed import Chunks, trace_copy
-from thinker_local.agent.report_recorder import ReportRecorder, functions_of
+from thinker_local.agent.report_recorder import ReportRecorder
 from thinker_local.apm.serverless import overview
 from thinker_local.output import Output, printed
+from thinker_local.run.services import function_infos
 from thinker_local.store import TraceStore
 from thinker_local.store.invocations import FunctionInfo
 from thinker_local.template import LocalSettings, load_template
@@ -123,7 +124,7 @@ def test_the_overview_lists_template_functions_even_without_invocations(
 
 def test_the_templates_functions_carry_memory_architecture_and_their_api() -> None:
     template = load_template(REPO / "template.yaml", LocalSettings())
-    functions = {f.logical_id: f for f in functions_of(template)}
+    functions = {f.logical_id: f for f in function_infos(template)}
     api = functions["ThinkerApiFunction"]
     assert (api.memory_mb, api.timeout_s, api.architecture, api.api) == (
         512,

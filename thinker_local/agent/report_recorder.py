@@ -18,26 +18,6 @@ from ..lambdafn.reports import parse_report
 from ..output import LogLine
 from ..store import TraceStore
 from ..store.invocations import FunctionInfo
-from ..template import Template
-
-
-def functions_of(template: Template) -> list[FunctionInfo]:
-    """The template's functions as the serverless view describes them."""
-    fronted = {route.function for api in template.apis.values() for route in api.routes}
-    return [
-        FunctionInfo(
-            name=function.name,
-            logical_id=function.logical_id,
-            memory_mb=function.memory_mb,
-            timeout_s=function.timeout_s,
-            architecture=function.architecture,
-            runtime=function.runtime,
-            # Every API of the template is an AWS::Serverless::Api: a REST API.
-            api="REST" if function.logical_id in fronted else None,
-            service=function.environment.get("DD_SERVICE") or function.name,
-        )
-        for function in template.functions.values()
-    ]
 
 
 def function_names(functions: Sequence[FunctionInfo]) -> dict[str, str]:

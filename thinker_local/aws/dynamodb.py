@@ -12,10 +12,8 @@ the template's own business (its seed custom resource, see
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +22,7 @@ import boto3
 
 from ..process import spawn, terminate
 from ..template import Table
+from ..waiting import accepts, until_async
 from .account import LocalAccount
 
 STARTUP_TIMEOUT_S = 30.0
@@ -76,19 +75,17 @@ class LocalDynamoDB:
             stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.returncode is not None:
+        process = self._process
+
+        async def serving() -> bool:
+            if process.returncode is not None:
                 raise DynamoDBError(
-                    f"moto's server exited with {self._process.returncode}; see {self._log_path}"
+                    f"moto's server exited with {process.returncode}; see {self._log_path}"
                 )
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection(self.host, self.port)
-                writer.close()
-                await writer.wait_closed()
-                return
-            await asyncio.sleep(0.1)
-        raise DynamoDBError(f"moto's server did not listen on {self.url}; see {self._log_path}")
+            return await asyncio.to_thread(accepts, self.host, self.port)
+
+        if not await until_async(serving, STARTUP_TIMEOUT_S, interval=0.1):
+            raise DynamoDBError(f"moto's server did not listen on {self.url}; see {self._log_path}")
 
     async def create_tables(self, tables: Iterable[Table], account: LocalAccount) -> None:
         """Create each table as CloudFormation would, and wait until it is ACTIVE."""

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from thinker_local.build import BuildError
-from thinker_local.run.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
+from thinker_local.errors import StackError
+from thinker_local.run.lifecycle import AlreadyRunning, LocalRun, stop_on_signals
 from thinker_local.template import TemplateError
 
 

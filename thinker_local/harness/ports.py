@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import subprocess
-import time
+
+from ..waiting import accepts, until
 
 HOST = "127.0.0.1"
 
@@ -32,12 +32,12 @@ def wait_for_port(
     port: int, process: subprocess.Popen[bytes] | None = None, timeout: float = 60.0
 ) -> None:
     """Wait until something accepts connections on the port; fail if ``process`` exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def serving() -> bool:
         if process is not None and process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+        return accepts(HOST, port, 0.2)
+
+    if not until(serving, timeout, interval=0.05):
+        raise TimeoutError(f"nothing listened on port {port} within {timeout} s")

@@ -1,14 +1,16 @@
-"""Process trees seen from /proc, and stopping a process so that nothing it started survives."""
+"""Process trees seen from /proc, and stopping a process so that nothing it started survives
+(:func:`stop` is :func:`thinker_local.process.stop`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import subprocess
 from pathlib import Path
 
-STOP_TIMEOUT_S = 10.0
+from ..process import stop
+
+__all__ = ["alive", "children_of", "kill", "stop"]
 
 
 def children_of(pid: int) -> set[int]:
@@ -40,29 +42,6 @@ def alive(pids: set[int]) -> set[int]:
             if stat[stat.rindex(")") + 2] != "Z":
                 living.add(pid)
     return living
-
-
-def stop(
-    process: subprocess.Popen[bytes],
-    signum: signal.Signals = signal.SIGTERM,
-    timeout: float = STOP_TIMEOUT_S,
-) -> int:
-    """Send ``signum`` to the process's group, then SIGKILL the group if it lingers; its code.
-
-    The process must lead its own group (``start_new_session=True``).
-    """
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signum)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=timeout)
-    if process.stdout:
-        process.stdout.close()
-    return process.returncode
 
 
 def kill(pids: set[int]) -> None:

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from aiohttp import web
 
+from ..errors import StackError
 from ..net import check_free, listen, serve
 from ..output import Output
 from ..template import Template
@@ -34,10 +35,6 @@ AGENT_SERVER = "Datadog agent"
 APM_SERVER = "APM"
 
 Cleanup = Callable[[], Awaitable[None]]
-
-
-class StackError(RuntimeError):
-    """The stack cannot start; the message tells the user what to do."""
 
 
 class AlreadyRunning(StackError):

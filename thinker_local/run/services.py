@@ -22,6 +22,7 @@ from ..aws.iam import CREDENTIALS_FILE, LocalIam, service_callers
 from ..build import FunctionImage
 from ..lambdafn.environment import ExecutionEnvironment
 from ..lambdafn.pool import LambdaService
+from ..store.invocations import FunctionInfo
 from ..template import Function, Template
 from .lifecycle import AGENT_SERVER, APM_SERVER, LocalRun
 
@@ -41,13 +42,13 @@ def local_agent_apps(
     try:
         from ..agent.intake import create_agent_app
         from ..agent.log_recorder import LogRecorder
-        from ..agent.report_recorder import ReportRecorder, functions_of
+        from ..agent.report_recorder import ReportRecorder
         from ..store import TraceStore
     except ImportError:
         run.output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
     store = TraceStore(run.state_dir / TRACES_FILE)
-    functions = functions_of(template)
+    functions = function_infos(template)
     run.output.subscribe(ReportRecorder(store, functions).listener)
     logs = LogRecorder(store, functions)
     run.output.subscribe(logs.listener)
@@ -123,3 +124,22 @@ def example_requests(template: Template) -> list[tuple[str, str]]:
         if example := _EXAMPLE_CURL.search(output.description):
             found.append((output.value, example.group(1)))
     return found
+
+
+def function_infos(template: Template) -> list[FunctionInfo]:
+    """The template's functions as the serverless view describes them."""
+    fronted = {route.function for api in template.apis.values() for route in api.routes}
+    return [
+        FunctionInfo(
+            name=function.name,
+            logical_id=function.logical_id,
+            memory_mb=function.memory_mb,
+            timeout_s=function.timeout_s,
+            architecture=function.architecture,
+            runtime=function.runtime,
+            # Every API of the template is an AWS::Serverless::Api: a REST API.
+            api="REST" if function.logical_id in fronted else None,
+            service=function.environment.get("DD_SERVICE") or function.name,
+        )
+        for function in template.functions.values()
+    ]

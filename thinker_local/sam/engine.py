@@ -19,12 +19,12 @@ import socket
 import struct
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..harness.processes import stop as stop_process
-from ..run.lifecycle import StackError
+from ..errors import StackError
+from ..process import stop as stop_process
+from ..waiting import until
 
 ENGINE_TIMEOUT_S = 60.0
 BRIDGE_TIMEOUT_S = 30.0
@@ -100,13 +100,13 @@ class DockerEngine:
             f"no Docker engine was running: started dockerd (pid {self.process.pid},"
             f" log {self.log}); it stops when this command ends"
         )
-        deadline = time.monotonic() + timeout
-        while not engine_answers():
-            if self.process.poll() is not None:
-                raise EngineError(f"dockerd exited with {self.process.returncode}: see {self.log}")
-            if time.monotonic() > deadline:
-                raise EngineError(f"dockerd did not answer within {timeout:.0f} s: see {self.log}")
-            time.sleep(0.2)
+        if not until(self._answers, timeout):
+            raise EngineError(f"dockerd did not answer within {timeout:.0f} s: see {self.log}")
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise EngineError(f"dockerd exited with {self.process.returncode}: see {self.log}")
+        return engine_answers()
 
     def stop(self) -> None:
         """Stop dockerd if it was started here (SIGTERM, then SIGKILL); else leave the engine."""
@@ -143,18 +143,19 @@ def bridge_address(timeout: float = BRIDGE_TIMEOUT_S) -> str:
     never do for the default bridge), the IPv4 address of its interface (``docker0``). Waits
     until either is there: right after the engine starts, neither may be.
     """
-    deadline = time.monotonic() + timeout
     seen = ""
-    while True:
+
+    def address_now() -> str | None:
+        nonlocal seen
         address, seen = _bridge_address_now()
-        if address:
-            return address
-        if time.monotonic() > deadline:
-            raise EngineError(
-                f"Docker's bridge network has no address after {timeout:.0f} s ({seen});"
-                " is the engine's networking disabled (`--bridge=none`)?"
-            )
-        time.sleep(0.2)
+        return address
+
+    if address := until(address_now, timeout):
+        return address
+    raise EngineError(
+        f"Docker's bridge network has no address after {timeout:.0f} s ({seen});"
+        " is the engine's networking disabled (`--bridge=none`)?"
+    )
 
 
 def _bridge_address_now() -> tuple[str | None, str]:
@@ -199,10 +200,8 @@ def remove_containers(container_ids: set[str], timeout: float = STOP_TIMEOUT_S) 
     """
     for container_id in sorted(container_ids):
         docker("rm", "--force", "--volumes", container_id)
-    deadline = time.monotonic() + timeout
-    while (left := container_ids & lambda_containers()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return left
+    until(lambda: not container_ids & lambda_containers(), timeout)
+    return container_ids & lambda_containers()
 
 
 def stale_build_locks(directory: Path) -> list[Path]:

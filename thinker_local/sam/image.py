@@ -15,8 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import StackError
 from ..output import Output
-from ..run.lifecycle import StackError
 from .engine import docker
 from .lines import run_piped
 

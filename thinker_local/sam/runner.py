@@ -30,9 +30,10 @@ from ..aws.account import LOCAL_ACCOUNT
 from ..aws.custom_resources import functions_used
 from ..aws.iam import LocalIam
 from ..build import FunctionImages
+from ..errors import StackError
 from ..lambdafn.pool import LambdaService
 from ..output import Output
-from ..run.lifecycle import LocalRun, RunConfig, StackError
+from ..run.lifecycle import LocalRun, RunConfig
 from ..run.services import (
     HOST,
     environment_factory,
@@ -42,9 +43,9 @@ from ..run.services import (
     start_account,
 )
 from ..template import LocalSettings, Template, load_template
-from .cli import StartApi, sam_build
 from .engine import DockerEngine, host_address
 from .image import base_image
+from .processes import StartApi, sam_build
 
 # How the containers name this host (samconfig.toml's add_host; Docker Desktop's own name).
 CONTAINER_HOST = "host.docker.internal"

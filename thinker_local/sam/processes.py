@@ -14,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import socket
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..errors import StackError
 from ..output import Output
 from ..process import spawn, terminate
-from ..run.lifecycle import StackError
+from ..waiting import accepts, until_async
 from .engine import docker, lambda_containers, remove_containers, remove_stale_build_locks
 from .lines import LINE_LIMIT, clean, pipe_lines, run_piped
 
@@ -67,13 +66,15 @@ class StartApi:
             stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
         )  # fmt: skip
         self._tasks.append(asyncio.ensure_future(self._read_own_output()))
-        deadline = time.monotonic() + timeout
-        while not await asyncio.to_thread(_accepts, host, port):
-            if self.process.returncode is not None:
-                raise SamError(f"`sam local start-api` exited with {self.process.returncode}")
-            if time.monotonic() > deadline:
-                raise SamError(f"`sam local start-api` did not serve {host}:{port} in {timeout} s")
-            await asyncio.sleep(0.2)
+        process = self.process
+
+        async def serving() -> bool:
+            if process.returncode is not None:
+                raise SamError(f"`sam local start-api` exited with {process.returncode}")
+            return await asyncio.to_thread(accepts, host, port)
+
+        if not await until_async(serving, timeout):
+            raise SamError(f"`sam local start-api` did not serve {host}:{port} in {timeout} s")
 
     def _remove_stale_locks(self) -> None:
         for lock in remove_stale_build_locks(sam_temp_dir(self.env)):
@@ -127,9 +128,3 @@ def sam_temp_dir(env: Mapping[str, str]) -> Path:
         if env.get(name) and Path(env[name]).is_dir():
             return Path(env[name])
     return Path(tempfile.gettempdir())
-
-
-def _accepts(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
-        return True
-    return False
