@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from thinker_local.harness.stack import StackProcess, local_stack
+from thinker_local.harness.stack import NO_DELAYS, StackProcess, local_stack
 from thinker_local.stats import Summary, paired_sums
 
 from . import artifacts, coldstart, handlers, lambda_env, sam_local
@@ -176,9 +176,7 @@ class Bench:
 
     async def stack_traced(self) -> None:
         counts, results = self.counts, self.results
-        with local_stack(
-            self.scratch / "stack-traced", parameter_overrides=lambda_env.NO_DELAYS
-        ) as stack:
+        with local_stack(self.scratch / "stack-traced", parameter_overrides=NO_DELAYS) as stack:
             results.seed["local stack, tracing on"] = await self._seed(stack, "traced")
             for concurrency in CONCURRENCY:
                 label = f"concurrency {concurrency}"
@@ -197,7 +195,7 @@ class Bench:
     async def stack_untraced(self) -> None:
         with local_stack(
             self.scratch / "stack-untraced",
-            parameter_overrides=lambda_env.NO_DELAYS,
+            parameter_overrides=NO_DELAYS,
             # The template declares DD_TRACE_ENABLED; the stack lets the shell's value win.
             env={"DD_TRACE_ENABLED": "false"},
         ) as stack:

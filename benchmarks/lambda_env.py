@@ -14,7 +14,7 @@ from pathlib import Path
 
 from thinker_local.aws.account import LOCAL_ACCOUNT, FixedCredentials
 from thinker_local.build import FunctionImage, FunctionImages
-from thinker_local.harness.stack import BUILD_DIR
+from thinker_local.harness.stack import BUILD_DIR, NO_DELAYS
 from thinker_local.lambdafn.environment import ExecutionEnvironment
 from thinker_local.output import Output
 from thinker_local.template import Function, LocalSettings, Template, load_template
@@ -27,7 +27,6 @@ FUNCTIONS = {
     "ThinkerApiFunction": ("thinker-api", EVENTS / "think.json"),
     "MicroserviceFunction": ("thinker-microservice", EVENTS / "microservice.json"),
 }
-NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 # Where nothing listens: a variable the measurement must not use still gets a harmless value.
 UNUSED_URL = "http://127.0.0.1:9"
 

@@ -1,7 +1,7 @@
 """The Logs views on a full store: 10,000 traces and 100,000 log lines.
 
 ``python -m benchmarks.logs`` (alone, not part of ``make bench``; about a minute). The store is
-filled with copies of the seed trace as ddtrace sent it (tests/apm/fixtures/seed_trace.json,
+filled with copies of the seed trace as ddtrace sent it (tests/support/fixtures/seed_trace.json,
 warm: no cold-start spans), each function's ``aws.lambda`` span with a request id, and ten lines
 per trace as the stack writes them: both functions' START, END and REPORT, prints, and the
 microservice's WARNING with datadog-lambda's trace and span ids (one trace in 100 logs an ERROR
@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from tests.apm.seed import Chunks, seed_chunks, trace_copy
+from tests.support.seed_chunks import Chunks, seed_chunks, trace_copy
 from thinker_local.agent.log_recorder import LogRecorder
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thinker_local.harness.load import Request, send_all
-from thinker_local.harness.stack import StackProcess, local_sam_stack, local_stack
+from thinker_local.harness.stack import NO_DELAYS, StackProcess, local_sam_stack, local_stack
 from thinker_local.sam.engine import EngineError, bridge_address, docker_engine
 from thinker_local.stats import Summary
 
 from .http_load import OnProgress, load, throughput
-from .lambda_env import NO_DELAYS
 from .results import Throughput
 
 MAKE_UP = "make up"

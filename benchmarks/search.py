@@ -1,7 +1,7 @@
 """Trace search on a full store: ``GET /api/traces?query=`` with 10,000 traces stored.
 
 ``python -m benchmarks.search`` (alone; about a minute). The store is filled with copies of the
-seed trace as ddtrace sent it (tests/apm/fixtures/seed_trace.json): warm requests, one in 50 a
+seed trace as ddtrace sent it (tests/support/fixtures/seed_trace.json): warm requests, one in 50 a
 cold start with its ``aws.lambda.import`` spans; the first subject varies over 100 names and the
 second is ``foo_bar`` in one trace of 100 (so that tag is rare: the search must not read every
 trace). Each query is asked over HTTP to the APM, as the pages ask it; the figures go to their
@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from tests.apm.seed import Chunks, seed_chunks, trace_copy
+from tests.support.seed_chunks import Chunks, seed_chunks, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.stats import Summary

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from thinker_local.harness.stack import local_stack
+from thinker_local.harness.stack import NO_DELAYS, local_stack
 
 from . import report, traffic
 from .run import run_against
@@ -18,7 +18,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REPORT = REPO / "docs" / "load-test.md"
 MAX_REQUESTS = 100_000
 MAX_CONCURRENCY = 64
-NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.conftest import Stack, start_stack
+from tests.support.stacks import Stack, start_stack
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import unsupported_method
 
-from tests.faults.conftest import Stack
 from tests.support.processes import REPO
+from tests.support.stacks import Stack
 
 OPENAPI = REPO / "openapi" / "thinker-api.yaml"
 schema = schemathesis.openapi.from_path(OPENAPI)

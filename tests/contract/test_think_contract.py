@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.faults.conftest import Stack, assert_clean_json_error
 from tests.support.expected import SEED_RESPONSE
+from tests.support.stacks import Stack, assert_clean_json_error
 
 UNKNOWN = {"error": True, "reason": "Subject unknown"}
 

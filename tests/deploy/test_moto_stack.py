@@ -21,14 +21,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.deploy.rehearsal import (
+from tests.support.expected import SEED_RESPONSE
+from tests.support.rehearsal import (
     API_KEY_SECRET_ARN,
     ARTIFACT_BUCKET,
     deploy_parameters,
     packaged_template,
     transformed_template,
 )
-from tests.support.expected import SEED_RESPONSE
 from tests.support.stand_ins import StandIn, json_bodies, serving
 
 NOT_FOR_MOTO = {

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from tests.deploy.rehearsal import (
+from tests.support.rehearsal import (
     API_KEY_SECRET_ARN,
     DATADOG_ACCOUNT,
     SNAPSHOTS,

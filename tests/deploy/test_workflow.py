@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.rehearsal import samconfig_section
 from tests.support.processes import REPO
+from tests.support.rehearsal import samconfig_section
 
 LINT = REPO / ".github" / "lint"
 WORKFLOW = REPO / ".github" / "workflows" / "deploy.yml"

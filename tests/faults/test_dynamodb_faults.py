@@ -21,7 +21,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from tests.faults.conftest import (
+from tests.support.stacks import (
     Stack,
     assert_clean_json_error,
     find,

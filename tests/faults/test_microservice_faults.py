@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.conftest import (
+from tests.support.processes import free_port
+from tests.support.stacks import (
     Stack,
     assert_clean_json_error,
     find,
@@ -19,7 +20,6 @@ from tests.faults.conftest import (
     start_stack,
     traced_get,
 )
-from tests.support.processes import free_port
 from tests.support.stand_ins import StandIn, serving
 from thinker_local.harness.traces import wait_for_trace
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.faults.conftest import Stack, start_stack
 from tests.support.expected import SEED_RESPONSE
 from tests.support.processes import free_port
 from tests.support.seed_trace import SEED_PATH
+from tests.support.stacks import Stack, start_stack
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from loadtest.run import run_against
-from tests.faults.conftest import Stack, start_stack
+from tests.support.stacks import Stack, start_stack
 
 REQUESTS = 200
 CONCURRENCY = 8

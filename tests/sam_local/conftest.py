@@ -14,12 +14,11 @@ import pytest
 import requests
 
 from tests.support.seed_trace import SEED_PATH
-from thinker_local.harness.stack import StackProcess, local_sam_stack
+from thinker_local.harness.stack import NO_DELAYS, StackProcess, local_sam_stack
 from thinker_local.sam.engine import bridge_address, docker_engine
 
 logger = logging.getLogger(__name__)
 # The quick-start's delays only slow the tests down; the answers are the same.
-NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
 
 
 @pytest.fixture(scope="session")

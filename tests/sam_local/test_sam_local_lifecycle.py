@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sam_local.conftest import NO_DELAYS
 from thinker_local.harness.processes import alive, children_of, kill, stop
-from thinker_local.harness.stack import REPO, local_sam_stack, sam_command, sam_options
+from thinker_local.harness.stack import NO_DELAYS, REPO, local_sam_stack, sam_command, sam_options
 from thinker_local.sam.engine import lambda_containers, stale_build_locks
 
 pytestmark = pytest.mark.sam_local

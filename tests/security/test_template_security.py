@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.rehearsal import choose_branches, deploy_parameters, transformed_template
+from tests.support.rehearsal import choose_branches, deploy_parameters, transformed_template
 
 
 @pytest.fixture(scope="module")

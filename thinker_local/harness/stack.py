@@ -213,6 +213,12 @@ def running_stack(
             stack.kill_everything()
 
 
+# The quick-start's delays, off: as the template's parameters (``--parameter-overrides``), and
+# as the variables they become, for a ``make up`` that takes no options.
+NO_DELAYS = {"SubjectDelaySeconds": "0", "ThinkDelaySeconds": "0"}
+NO_DELAYS_ENV = {"THINKER_SUBJECT_DELAY": "0", "THINKER_THINK_DELAY": "0"}
+
+
 def up_command(*options: str) -> list[str]:
     """``python -m thinker_local up`` with ``options``, run by this interpreter."""
     return [sys.executable, "-m", "thinker_local", "up", *options]

@@ -1,0 +1,146 @@
+"""Trace search through the store and the JSON API: the quick-start's query finds the seed trace
+and not a trace that only asked for ``technology``; a malformed query is a 400 saying where."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.seed_chunks import Chunks, trace_copy
+from thinker_local.apm import create_apm_app
+from thinker_local.harness.servers import serve
+from thinker_local.store import TraceStore, database, trace_store
+from thinker_local.store.query import parse
+
+QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
+
+
+def technology_only(span: dict[str, Any]) -> None:
+    """The seed's spans as if the request had asked for ``technology`` twice: no error."""
+    if span["meta"].get("subject") == "foo_bar":
+        span["meta"] = {k: v for k, v in span["meta"].items() if not k.startswith("error.")}
+        span["meta"]["subject"] = "technology"
+        span["error"] = 0
+
+
+@pytest.fixture(scope="module")
+def two_traces(
+    tmp_path_factory: pytest.TempPathFactory, seed: Chunks
+) -> Iterator[tuple[TraceStore, str, str]]:
+    """A store with the seed trace and a technology-only one: (store, seed id, other id)."""
+    with TraceStore(tmp_path_factory.mktemp("search") / "traces.sqlite3") as store:
+        now = time.time_ns()
+        store.add_chunks(trace_copy(seed, 0, start_ns=now - 2_000_000_000))
+        failed = store.latest_trace_id()
+        store.add_chunks(trace_copy(seed, 1, start_ns=now - 1_000_000_000, mutate=technology_only))
+        fine = store.latest_trace_id()
+        assert failed
+        assert fine not in (None, failed)
+        yield store, failed, fine
+
+
+@pytest.fixture(scope="module")
+def apm(two_traces: tuple[TraceStore, str, str]) -> Iterator[str]:
+    with serve(create_apm_app(two_traces[0])) as url:
+        yield url
+
+
+def found(store: TraceStore, query: str, **filters: Any) -> list[str]:
+    return [t["trace_id"] for t in store.traces(query=parse(query), **filters)]
+
+
+def test_the_quick_start_query_finds_the_failed_trace_only(
+    two_traces: tuple[TraceStore, str, str],
+) -> None:
+    store, failed, fine = two_traces
+    assert found(store, QUICK_START) == [failed]
+    assert found(store, "@subject:technology") == [fine, failed]
+    assert found(store, "operation_name:think -@subject:foo_bar status:ok") == [fine, failed]
+    assert found(store, "@subject:foo_bar -status:error") == []
+    # With the listing's own filters: the entry span of thinker-api, errors only.
+    assert found(store, "@subject:foo*", service="thinker-api", error=True) == [failed]
+    assert found(store, "@subject:foo*", service="thinker-api", error=False) == []
+
+
+def test_the_api_searches_with_query(two_traces: tuple[TraceStore, str, str], apm: str) -> None:
+    _, failed, _ = two_traces
+    response = requests.get(f"{apm}/api/traces", params={"query": QUICK_START}, timeout=10)
+    assert response.status_code == 200
+    assert [t["trace_id"] for t in response.json()["traces"]] == [failed]
+    everything = requests.get(f"{apm}/api/traces", params={"query": "  "}, timeout=10).json()
+    assert len(everything["traces"]) == 2
+
+
+def test_a_malformed_query_is_a_400_with_the_error_and_its_position(apm: str) -> None:
+    response = requests.get(
+        f"{apm}/api/traces", params={"query": "service:thinker-api status:broken"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "status is error or ok", "position": 27}
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=st.text(max_size=60))
+def test_the_api_never_fails_whatever_the_query(apm: str, query: str) -> None:
+    response = requests.get(f"{apm}/api/traces", params={"query": query}, timeout=10)
+    assert response.status_code in (200, 400), response.text
+    body = response.json()
+    assert "traces" in body if response.status_code == 200 else set(body) == {"error", "position"}
+
+
+def test_a_store_written_before_the_tag_table_is_searchable_once_reopened(
+    tmp_path: Path, seed: Chunks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "traces.sqlite3"
+    with TraceStore(path) as store:
+        for number in range(3):
+            store.add_chunks(trace_copy(seed, number, start_ns=time.time_ns()))
+        spans = store.span_count()
+    # As an older version left it: no tag table, no record of the upgrade.
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE span_tags")
+        db.execute("DROP TABLE upgrades")
+    # Small batches, so that the fill takes several.
+    monkeypatch.setattr(database, "_BACKFILL_BATCH", spans // 5)
+    with TraceStore(path) as reopened:
+        assert len(found(reopened, QUICK_START)) == 3
+        assert found(reopened, "@subject:technology") == found(reopened, "status:error")
+
+
+def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chunks) -> None:
+    with TraceStore(tmp_path / "traces.sqlite3") as store:
+        store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns()))
+        store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns(), mutate=technology_only))
+        assert found(store, "@subject:foo_bar") == []
+        assert found(store, "@subject:technology") == [store.latest_trace_id()]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("@duration:>=1ms", 2),
+        ("operation_name:think @duration:>1ns", 2),
+        ("status:error @duration:>0ns -@subject:technology", 1),
+        ("@duration:>1h", 0),
+    ],
+)
+def test_a_duration_search_finds_the_same_traces_from_the_index_or_the_newest_traces(
+    two_traces: tuple[TraceStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    count: int,
+) -> None:
+    store = two_traces[0]
+    from_index = found(store, query)  # few spans in this store: from the duration index
+    assert len(from_index) == count
+    monkeypatch.setattr(trace_store, "FEW_LONG_SPANS", 0)  # never few: trace by trace
+    assert found(store, query) == from_index
