@@ -38,10 +38,18 @@ def function(logical_id: str = "Fn", *, eager: bool = False, timeout_s: float = 
 class FakeEnvironment:
     """One environment: started, busy with at most one invocation, stopped; it can crash."""
 
-    def __init__(self, function: Function, handler: Handler, *, start_error: bool) -> None:
+    def __init__(
+        self,
+        function: Function,
+        handler: Handler,
+        *,
+        start_error: bool,
+        start_gate: asyncio.Event | None = None,
+    ) -> None:
         self.function = function
         self._handler = handler
         self._start_error = start_error
+        self._start_gate = start_gate
         self._pid = next(_pids)
         self.started = False
         self.stopped = asyncio.Event()
@@ -61,6 +69,8 @@ class FakeEnvironment:
         return self.started and not self.stopped.is_set() and not self.crashed
 
     async def start(self) -> None:
+        if self._start_gate is not None:
+            await self._start_gate.wait()  # an init that takes as long as the test wants
         if self._start_error:
             raise RuntimeError("the environment failed to start")
         self.started = True
@@ -99,10 +109,15 @@ class FakeEnvironments:
         # The first ``start_errors`` environments fail to start.
         self._start_errors = start_errors
         self.made: list[FakeEnvironment] = []
+        # Set by a test: the environments made from now on finish their init when it is set.
+        self.start_gate: asyncio.Event | None = None
 
     def __call__(self, function: Function) -> FakeEnvironment:
         environment = FakeEnvironment(
-            function, self._handler, start_error=len(self.made) < self._start_errors
+            function,
+            self._handler,
+            start_error=len(self.made) < self._start_errors,
+            start_gate=self.start_gate,
         )
         self.made.append(environment)
         return environment

@@ -230,10 +230,12 @@ def local_stack(
     *options: str,
     parameter_overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    reload: bool = False,
 ) -> Iterator[StackProcess]:
     """The whole stack on free ports, its state and ``stack.log`` under ``directory``.
 
-    ``options`` go to ``up`` as they are (``--max-environments 2``, ``--template ...``).
+    ``options`` go to ``up`` as they are (``--max-environments 2``, ``--template ...``); the
+    code is watched only with ``reload``.
     """
     api, microservice, dynamodb, agent, apm = free_ports(5)
     state_dir = directory / "state"
@@ -244,7 +246,7 @@ def local_stack(
         "--dynamodb-port", str(dynamodb),
         "--agent-port", str(agent),
         "--apm-port", str(apm),
-        "--no-reload",
+        *([] if reload else ["--no-reload"]),
         *options,
     )  # fmt: skip
     if parameter_overrides:

@@ -7,7 +7,9 @@ gets a fresh one (stopped in the background: a timed-out environment takes a mom
 see :data:`thinker_local.lambdafn.environment.FLUSH_GRACE_S`); so is one whose role credentials
 are about to expire, as Lambda retires its environments before their credentials run out. When the
 function's code changes, every environment is recycled: idle ones at once, busy ones when their
-invocation ends.
+invocation ends; and a fresh one is prepared at once, as SAM's EAGER warm containers are, so the
+next invocation runs the new code without paying the init itself. An invocation that arrives
+while an environment is being prepared waits for that one rather than starting its own.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ class FunctionPool:
         self._all: set[Environment] = set()
         self._retired: set[Environment] = set()
         self._stopping: dict[Environment, asyncio.Future[None]] = {}
+        # Environments being prepared ahead of invocations, and invocations waiting for them.
+        self._warming = 0
+        self._awaiting_warm = 0
         self._changed = asyncio.Condition()
         self._closed = False
 
@@ -89,28 +94,43 @@ class FunctionPool:
             await self._release(environment)
 
     async def warm(self) -> None:
-        """Start one environment ahead of the first request (samconfig's EAGER warm containers)."""
+        """Start one environment ahead of the first request (samconfig's EAGER warm containers),
+        unless one already serves."""
         async with self._changed:
-            if self._closed or self._all:
+            if self._closed or self._serving():
                 return
             environment = self._factory(self.function)
             self._all.add(environment)
+            self._warming += 1
         try:
             await environment.start()
         except BaseException:
+            async with self._changed:
+                self._warming -= 1
+                self._changed.notify_all()
             await self._discard(environment)
             raise
         async with self._changed:
-            self._idle.append(environment)
-            self._changed.notify()
+            self._warming -= 1
+            # Code that changed while it started is not the code it loaded.
+            retired = environment in self._retired
+            if not retired:
+                self._idle.append(environment)
+            self._changed.notify_all()
+        if retired:
+            await self._discard(environment)
 
     async def recycle(self) -> None:
-        """The code changed: retire every environment; new invocations get fresh ones."""
+        """The code changed: retire every environment (idle ones stop now, busy ones after their
+        invocation), and prepare a fresh one if the function had any or is eager."""
         async with self._changed:
+            prepare = not self._closed and (self.function.eager or bool(self._serving()))
             idle, self._idle = self._idle, []
-            self._retired |= self._all - set(idle)
-        for environment in idle:
-            await self._discard(environment)
+            self._retired |= self._all
+        await asyncio.gather(
+            *(self._discard(environment) for environment in idle),
+            *([self.warm()] if prepare else []),
+        )
 
     async def close(self) -> None:
         """Stop every environment, busy or not."""
@@ -137,6 +157,14 @@ class FunctionPool:
                             return environment
                         self._all.discard(environment)
                         expiring.append(environment)
+                    if self._warming > self._awaiting_warm:
+                        # One is being prepared and no earlier invocation waits for it.
+                        self._awaiting_warm += 1
+                        try:
+                            await self._changed.wait()
+                        finally:
+                            self._awaiting_warm -= 1
+                        continue
                     if len(self._all) < self._max:
                         environment = self._factory(self.function)
                         self._all.add(environment)
@@ -152,6 +180,10 @@ class FunctionPool:
             await self._discard(environment)
             raise
         return environment
+
+    def _serving(self) -> set[Environment]:
+        """The environments that serve, or will: not retired, not being stopped."""
+        return self._all - self._retired - self._stopping.keys()
 
     async def _release(self, environment: Environment) -> None:
         async with self._changed:
@@ -202,8 +234,8 @@ class LambdaService:
         await asyncio.gather(*(pool.warm() for pool in self.pools.values() if pool.function.eager))
 
     async def recycle(self, functions: set[str]) -> None:
-        for logical_id in functions:
-            await self.pools[logical_id].recycle()
+        """New code for these functions: each prepares a fresh environment (see the module)."""
+        await asyncio.gather(*(self.pools[logical_id].recycle() for logical_id in functions))
 
     async def close(self) -> None:
         await asyncio.gather(*(pool.close() for pool in self.pools.values()))

@@ -156,7 +156,6 @@ class Stack(LocalRun[StackConfig]):
             if changed:
                 self.output.info(f"code changed: new environments for {', '.join(sorted(changed))}")
                 await functions.recycle(changed)
-                await functions.warm()
 
     def _write_info(
         self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str

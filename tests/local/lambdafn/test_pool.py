@@ -2,7 +2,8 @@
 
 Lambda's rules: a warm idle environment is reused; under concurrent load new ones start up to the
 limit, and beyond it invocations wait; a code change retires idle environments at once and busy
-ones when their invocation ends; a dead environment is never handed out again.
+ones when their invocation ends, and prepares a fresh one that the next invocation uses; a dead
+environment is never handed out again.
 """
 
 from __future__ import annotations
@@ -112,16 +113,78 @@ async def test_recycling_stops_idle_environments_at_once_and_busy_ones_when_done
     assert idle.stopped.is_set()
     assert not busy.stopped.is_set()
     assert busy.busy
+    # New code, new environment: prepared at once, beside the busy one.
+    prepared = environments.made[2]
+    assert prepared.alive
 
     gates.open(b"busy")
     assert (await within(busy_task)).payload == b"done busy"
     await until(busy.stopped.is_set)
-    assert pool.size == 0
-    # New code, new environment.
+    assert pool.size == 1
     gates.open(b"after")
     await pool.invoke(b"after")
     assert len(environments.made) == 3
-    assert environments.made[2].alive
+    assert prepared.payloads == [b"after"]
+
+
+async def test_an_invocation_during_the_preparation_waits_for_the_prepared_environment(
+    pool: FunctionPool, environments: FakeEnvironments, gates: Gates
+) -> None:
+    gates.open(b"before")
+    await pool.invoke(b"before")
+    environments.start_gate = init_done = asyncio.Event()
+    recycling = asyncio.create_task(pool.recycle())
+    await until(lambda: len(environments.made) == 2)
+    gates.open(b"after")
+    after = invoke(pool, b"after")
+    await asyncio.sleep(0.05)
+    # Room for another environment (the limit is 2), yet none started: it waits for the new one.
+    assert len(environments.made) == 2
+    assert not after.done()
+    init_done.set()
+    assert (await within(after)).payload == b"done after"
+    await within(recycling)
+    assert environments.made[1].payloads == [b"after"]
+    assert environments.made[0].stopped.is_set()
+
+
+async def test_a_failed_preparation_lets_the_waiting_invocation_start_its_own() -> None:
+    environments = FakeEnvironments(answer, start_errors=1)
+    pool = FunctionPool(function(eager=True), environments)
+    try:
+        environments.start_gate = init_done = asyncio.Event()
+        warming = asyncio.create_task(pool.warm())
+        await until(lambda: len(environments.made) == 1)
+        environments.start_gate = None
+        waiting = asyncio.create_task(pool.invoke(b"x"))
+        await asyncio.sleep(0.05)
+        assert len(environments.made) == 1
+        init_done.set()
+        with pytest.raises(RuntimeError):
+            await within(warming)
+        assert (await within(waiting)).payload == b"done x"
+        assert len(environments.made) == 2
+    finally:
+        await pool.close()
+
+
+async def test_code_changed_while_an_environment_started_is_not_served_by_it(
+    pool: FunctionPool, environments: FakeEnvironments, gates: Gates
+) -> None:
+    environments.start_gate = init_done = asyncio.Event()
+    warming = asyncio.create_task(pool.warm())
+    await until(lambda: len(environments.made) == 1)
+    recycling = asyncio.create_task(pool.recycle())
+    await until(lambda: len(environments.made) == 2)
+    init_done.set()
+    await within(warming)
+    await within(recycling)
+    gates.open(b"new")
+    await pool.invoke(b"new")
+    old, new = environments.made
+    assert old.stopped.is_set()
+    assert not old.payloads
+    assert new.payloads == [b"new"]
 
 
 async def test_an_environment_that_died_while_idle_is_replaced(
