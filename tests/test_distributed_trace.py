@@ -43,7 +43,7 @@ def wait_for_trace(agent: str, services: set[str], timeout: float = 90.0) -> lis
 
 
 def test_the_seed_request_answers_the_quick_starts_json(thinker: str) -> None:
-    response = requests.get(thinker + SEED_PATH, timeout=90)
+    response = requests.get(thinker.rstrip("/") + SEED_PATH, timeout=90)
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
@@ -52,7 +52,7 @@ def test_the_seed_request_answers_the_quick_starts_json(thinker: str) -> None:
 
 
 def test_one_request_is_one_trace_across_both_functions(thinker: str, test_agent: str) -> None:
-    assert requests.get(thinker + SEED_PATH, timeout=90).status_code == 200
+    assert requests.get(thinker.rstrip("/") + SEED_PATH, timeout=90).status_code == 200
 
     spans = wait_for_trace(test_agent, {"thinker-api", "thinker-microservice"})
     by_id = {span["span_id"]: span for span in spans}

@@ -170,7 +170,7 @@ def test_the_request_line_is_rebuilt_from_the_event() -> None:
     raw = http_request_from_event(load_event("think.json")).decode()
     request_line, *header_lines = raw.split("\r\n")
 
-    assert request_line == f"GET /{SEED_PATH} HTTP/1.1"
+    assert request_line == f"GET {SEED_PATH} HTTP/1.1"
     assert "Connection: close" in header_lines
     assert "Content-Length: 0" in header_lines
 

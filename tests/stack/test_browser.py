@@ -79,7 +79,7 @@ def test_live_view_shows_a_new_trace_without_reloading(page: Page, stack: Stack)
     expect(page.locator("h1")).to_contain_text("Live")
     page.evaluate("window.notReloaded = true")
 
-    _, trace_id = stack.request("think/?subject=simplicity&subject=free_lunch")
+    _, trace_id = stack.request("/think/?subject=simplicity&subject=free_lunch")
 
     expect(page.locator(f"#live-rows tr[data-trace='{trace_id}']")).to_be_visible(timeout=15_000)
     assert page.evaluate("window.notReloaded") is True

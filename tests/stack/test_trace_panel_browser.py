@@ -136,7 +136,7 @@ def test_the_search_finds_the_failed_trace_and_not_a_technology_only_one(
     page: Page, stack: Stack, seed_trace: tuple[requests.Response, str]
 ) -> None:
     _, failed = seed_trace
-    _, fine = stack.request("think/?subject=technology")
+    _, fine = stack.request("/think/?subject=technology")
     page.goto(f"{stack.apm_url}/traces")
     expect(page.locator(f"#traces tr[data-trace='{fine}']")).to_have_count(1)
     page.locator("#query").fill(QUICK_START)

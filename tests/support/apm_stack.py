@@ -24,7 +24,9 @@ class Stack:
         """Call thinker-api; its response and the id of the trace it made, once complete."""
         before = {t["trace_id"] for t in self.store.traces(limit=500)}
         # The function's server handles one connection at a time: never leave one idle.
-        response = requests.get(self.api_url + path, headers={"Connection": "close"}, timeout=30)
+        response = requests.get(
+            self.api_url.rstrip("/") + path, headers={"Connection": "close"}, timeout=30
+        )
         deadline = time.monotonic() + 30
         while True:
             new = [t for t in self.store.traces(limit=500) if t["trace_id"] not in before]

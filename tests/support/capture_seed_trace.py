@@ -96,7 +96,7 @@ def main() -> None:
             serve(create_agent_app(store)) as agent_url,
             running_functions(agent_url, f"http://{host}:{port}", Path(logs)) as api_url,
         ):
-            requests.get(api_url + SEED_PATH, timeout=30).raise_for_status()
+            requests.get(api_url.rstrip("/") + SEED_PATH, timeout=30).raise_for_status()
             deadline = time.monotonic() + 30
             while {s.service for s in _lambda_spans(store)} != {
                 "thinker-api",
