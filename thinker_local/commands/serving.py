@@ -14,6 +14,7 @@ from typing import Any
 from thinker_local.build import BuildError
 from thinker_local.errors import StackError
 from thinker_local.run.lifecycle import AlreadyRunning, LocalRun, stop_on_signals
+from thinker_local.store.retention import DEFAULT_MAX_AGE_S, DEFAULT_MAX_BYTES, Retention
 from thinker_local.template import TemplateError
 
 
@@ -39,6 +40,19 @@ def add_run_options(
     parser.add_argument(
         "--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE", help=overrides
     )
+    parser.add_argument(
+        "--trace-retention-days",
+        type=float,
+        default=DEFAULT_MAX_AGE_S / 86400,
+        help=f"traces older than this are deleted ({DEFAULT_MAX_AGE_S / 86400:.0f})",
+    )
+    parser.add_argument(
+        "--trace-retention-mb",
+        type=float,
+        default=DEFAULT_MAX_BYTES / 2**20,
+        help="the oldest traces are deleted while the store holds more than this"
+        f" ({DEFAULT_MAX_BYTES / 2**20:.0f})",
+    )
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -52,6 +66,10 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
         "agent_port": args.agent_port,
         "apm_port": args.apm_port,
         "parameter_overrides": pairs(args.parameter_overrides, "--parameter-overrides", str),
+        "trace_retention": Retention(
+            max_age_s=args.trace_retention_days * 86400,
+            max_bytes=int(args.trace_retention_mb * 2**20),
+        ),
     }
 
 

@@ -26,6 +26,7 @@ from aiohttp import web
 from ..errors import StackError
 from ..net import check_free, listen, serve
 from ..output import Output
+from ..store.retention import Retention
 from ..template import Template
 
 LOCK_FILE = "up.lock"
@@ -55,6 +56,7 @@ class RunConfig:
     apm_port: int = 8080
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    trace_retention: Retention = field(default_factory=Retention)
 
 
 class LocalRun[C: RunConfig]:

@@ -48,6 +48,11 @@ def local_agent_apps(
         run.output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
     store = TraceStore(run.state_dir / TRACES_FILE)
+    pruner = store.keep(
+        run.config.trace_retention,
+        lambda deleted: run.output.info(f"trace retention: deleted the {deleted} oldest traces"),
+    )
+    run.on_stop(lambda: asyncio.to_thread(pruner.close))
     functions = function_infos(template)
     run.output.subscribe(ReportRecorder(store, functions).listener)
     logs = LogRecorder(store, functions)

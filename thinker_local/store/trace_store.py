@@ -29,6 +29,7 @@ from .presentation import (
     trace_summary_json,
 )
 from .query import Query
+from .retention import Pruner, Retention
 from .spans import Call, Span
 
 MAX_TRACES = 500
@@ -95,6 +96,13 @@ class TraceStore:
         """
         self._stored.append(listener)
         return lambda: self._stored.remove(listener)
+
+    def keep(self, retention: Retention, report: Callable[[int], None]) -> Pruner:
+        """Prune this store by ``retention`` in the background from now on (``report`` hears
+        how many traces each pass deleted); close the pruner to stop."""
+        pruner = Pruner(self._db, retention, report)
+        pruner.start()
+        return pruner
 
     def add_spans(self, spans: Iterable[Span]) -> int:
         """Store spans already in this store's form (tests, imports)."""
