@@ -70,6 +70,19 @@ def test_the_quick_start_query_finds_the_failed_trace_only(
     assert found(store, "@subject:foo*", service="thinker-api", error=False) == []
 
 
+def test_or_groups_and_free_text_find_the_failed_trace_only(
+    two_traces: tuple[TraceStore, str, str],
+) -> None:
+    store, failed, fine = two_traces
+    either = "(service:thinker-api OR service:thinker-microservice) status:error"
+    assert found(store, either) == [failed]
+    assert found(store, "foo_bar") == [failed]
+    assert found(store, "keyerror @subject:foo_bar") == [failed]
+    assert found(store, "foo_bar OR @subject:technology") == [fine, failed]
+    # AND binds tighter: the error term belongs with technology, which never failed.
+    assert found(store, "@subject:technology status:error OR nothing_like_it") == []
+
+
 def test_the_api_searches_with_query(two_traces: tuple[TraceStore, str, str], apm: str) -> None:
     _, failed, _ = two_traces
     response = requests.get(f"{apm}/api/traces", params={"query": QUICK_START}, timeout=10)

@@ -1,5 +1,6 @@
 // /traces?query=: the trace explorer: every trace, newest first, searched with Datadog's query
-// syntax (service:, resource_name:, @tag:value, @duration:>500ms, status:error, -negation).
+// syntax (service:, resource_name:, @tag:value, @duration:>500ms, status:error, free text, OR,
+// parentheses, -negation).
 
 import { onSearch, searchForm, searchTraces } from "../components.js";
 
