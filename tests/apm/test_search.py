@@ -14,21 +14,13 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.apm.seed import Chunks, trace_copy
+from tests.apm.seed import Chunks, technology_only, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore, database, trace_store
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
-
-
-def technology_only(span: dict[str, Any]) -> None:
-    """The seed's spans as if the request had asked for ``technology`` twice: no error."""
-    if span["meta"].get("subject") == "foo_bar":
-        span["meta"] = {k: v for k, v in span["meta"].items() if not k.startswith("error.")}
-        span["meta"]["subject"] = "technology"
-        span["error"] = 0
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..stats import RequestStats
 from . import tree
+from .issues import fingerprint
 from .spans import Span
 
 # Tags every span carries, or that describe an error: not what the code chose to record.
@@ -35,8 +36,14 @@ def own_tags(span: Span) -> dict[str, str]:
 
 
 def span_json(span: Span) -> dict[str, Any]:
-    """A span as the JSON API returns it."""
-    return {**asdict(span), "error": int(span.error), "own_tags": own_tags(span)}
+    """A span as the JSON API returns it; an error span names its Error Tracking issue."""
+    found = fingerprint(span.meta) if span.error else None
+    return {
+        **asdict(span),
+        "error": int(span.error),
+        "own_tags": own_tags(span),
+        "issue": found.id if found else None,
+    }
 
 
 def stats_json(stats: RequestStats) -> dict[str, Any]:

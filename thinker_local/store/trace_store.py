@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..stats import RequestStats
-from . import ingest
+from . import ingest, issues
 from .database import Database
 from .invocations import Invocations
+from .issues import Issues
 from .logs import Logs
 from .presentation import (
     inferred_kind,
@@ -67,6 +68,7 @@ class TraceStore:
         self._db = Database(path)
         self.invocations = Invocations(self._db)
         self.logs = Logs(self._db)
+        self.issues = Issues(self._db)
         self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
@@ -84,7 +86,7 @@ class TraceStore:
         """Store trace chunks as decoded from a v0.4/v0.5 payload; returns how many spans."""
         rows = ingest.rows(chunks)
         if rows:
-            self._db.insert_spans(rows, received=time.time_ns())
+            self._db.insert_spans(rows, received=time.time_ns(), also=issues.record)
             for listener in list(self._stored):
                 listener()
         return len(rows)
