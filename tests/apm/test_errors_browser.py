@@ -61,7 +61,10 @@ def test_the_service_page_and_the_trace_panels_error_lead_to_the_issue(
 
     page.goto(f"{stack.apm_url}/services/thinker-api")
     page.locator("#service-errors").click()
-    expect(page.locator("#issues")).to_contain_text("No errors in this window.")
+    expect(page).to_have_url(re.compile(r"/errors\?.*service=thinker-api"))
+    # thinker-api never raised the KeyError: the microservice did.
+    expect(page.locator("#issues")).not_to_contain_text("Loading")
+    expect(page.locator("#issues")).not_to_contain_text("builtins.KeyError")
 
     page.goto(f"{stack.apm_url}/traces/{failed[1]}")
     page.locator("#span-issue").click()
@@ -96,3 +99,25 @@ def test_or_groups_and_free_text_find_the_seed_traces(
     # The baseline's traces hold no error: none of them is listed.
     assert any(not t["error"] for t in stack.store.traces(limit=500))
     expect(page.locator("#traces tbody tr .badge.ok")).to_have_count(0)
+
+
+def test_a_facets_value_adds_its_term_to_the_search(
+    page: Page, stack: Stack, failed: list[str]
+) -> None:
+    page.goto(f"{stack.apm_url}/traces")
+    facets = page.locator("#facets")
+    expect(facets.locator("[data-facet=service]")).to_contain_text("thinker-microservice")
+    expect(facets.locator("[data-facet=status]")).to_contain_text("error")
+    subject = facets.locator("[data-facet=subject] [data-term='@subject:foo_bar']")
+    subject.click()
+    expect(page.locator("#query")).to_have_value("@subject:foo_bar")
+    expect(page).to_have_url(re.compile(r"query=%40subject%3Afoo_bar"))
+    for trace_id in failed:
+        expect(page.locator(f"#traces tr[data-trace='{trace_id}']")).to_have_count(1)
+    expect(page.locator("#traces tbody tr .badge.ok")).to_have_count(0)
+    # The facets now count the matching spans only: the subject facet has one value.
+    expect(facets.locator("[data-facet=subject] .facet-value")).to_have_count(1)
+
+    facets.locator("[data-facet=status] [data-term='status:error']").click()
+    expect(page.locator("#query")).to_have_value("@subject:foo_bar status:error")
+    expect(facets.locator("[data-facet=status] .facet-value")).to_have_count(1)

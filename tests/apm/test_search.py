@@ -71,6 +71,9 @@ def test_or_groups_and_free_text_find_the_failed_trace_only(
     assert found(store, "foo_bar") == [failed]
     assert found(store, "keyerror @subject:foo_bar") == [failed]
     assert found(store, "foo_bar OR @subject:technology") == [fine, failed]
+    # Each branch read from the tag index: a trace either branch finds is listed.
+    assert found(store, "@subject:foo_bar OR @subject:technology") == [fine, failed]
+    assert found(store, "@subject:foo_bar OR (@subject:tech* status:ok)") == [fine, failed]
     # AND binds tighter: the error term belongs with technology, which never failed.
     assert found(store, "@subject:technology status:error OR nothing_like_it") == []
 

@@ -146,6 +146,12 @@ async def trace(request: web.Request) -> web.Response:
     return web.json_response(trace_document(trace_id, spans))
 
 
+async def facets(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    found = await asyncio.to_thread(request.app[STORE].facets, window, query=_query(request))
+    return web.json_response({"window": window, **found})
+
+
 async def issues(request: web.Request) -> web.Response:
     window = parse_window(request.query.get("window"))
     rows = await asyncio.to_thread(
@@ -177,5 +183,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/timeseries", timeseries)
     app.router.add_get("/api/traces", traces)
     app.router.add_get("/api/traces/{trace_id}", trace)
+    app.router.add_get("/api/facets", facets)
     app.router.add_get("/api/errors", issues)
     app.router.add_get("/api/errors/{issue}", issue)

@@ -237,35 +237,56 @@ class Query:
         """A SQL condition that the trace whose id is the column ``trace_id`` holds a matching
         span, and its parameters.
 
-        A required tag term (not starting with ``*``) drives the search from span_tags'
-        index, so a rare tag costs the spans carrying it, not a scan of the store. So does the
-        duration index when the caller found ``few_long_spans`` past :attr:`duration_floor`.
+        Tag terms (not starting with ``*``) that every matching span matches one of (a tag
+        term ANDed with the rest, or one in each branch of an OR) drive the search from
+        span_tags' index, so a rare tag costs the spans carrying it, not a scan of the store.
+        So does the duration index when the caller found ``few_long_spans`` past
+        :attr:`duration_floor`.
         Otherwise each trace is tried in the listing's order (newest first) until enough
         match, by its own spans: the primary key's index, never another whose column a term
         names.
         """
         where, params = self.where("q")
-        driver = next((term for term in self.required if term.indexed_tag), None)
-        if driver is None and few_long_spans and self.duration_floor is not None:
+        drivers = _drivers(self.root) if self.root is not None else None
+        if drivers is None and few_long_spans and self.duration_floor is not None:
             return (
                 f"{trace_id} IN (SELECT q.trace_id FROM spans q INDEXED BY spans_by_duration"  # noqa: S608 (compiled clauses; values are bound)
                 f" WHERE {where})",
                 params,
             )
-        if driver is None:
+        if drivers is None:
             return (
                 "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)
                 f" WHERE q.trace_id = {trace_id} AND {where})",
                 params,
             )
-        assert driver.pattern is not None
-        matched, param = _match("d.value", driver.pattern)
-        return (
-            f"{trace_id} IN (SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
-            " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
-            f" WHERE d.key = ? AND {matched} AND ({where}))",
-            [driver.key, param, *params],
-        )
+        selects: list[str] = []
+        bound: list[object] = []
+        for driver in drivers:
+            assert driver.pattern is not None
+            matched, param = _match("d.value", driver.pattern)
+            selects.append(
+                "SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
+                " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
+                f" WHERE d.key = ? AND {matched} AND {where}"
+            )
+            bound += [driver.key, param, *params]
+        return f"{trace_id} IN ({' UNION '.join(selects)})", bound
+
+
+def _drivers(node: Node) -> tuple[Term, ...] | None:
+    """Tag terms read from span_tags' index, one of which every span matching ``node``
+    matches; ``None`` if there are none such."""
+    if isinstance(node, Term):
+        return (node,) if node.indexed_tag else None
+    if isinstance(node, And):
+        return next((found for found in map(_drivers, node.operands) if found), None)
+    if isinstance(node, Or):
+        branches = [_drivers(operand) for operand in node.operands]
+        if any(branch is None for branch in branches):
+            return None
+        return tuple(term for branch in branches if branch for term in branch)
+    return None
 
 
 def _match(expression: str, pattern: Pattern) -> tuple[str, str]:
