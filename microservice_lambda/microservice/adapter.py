@@ -12,7 +12,7 @@ import asyncio
 import base64
 import http.client
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -130,18 +130,36 @@ class LambdaAdapter:
 
     The application starts once, in the execution environment's init phase, on an event loop
     kept for the environment's life; each invocation runs on that loop.
+
+    With ``before_deadline``, an invocation still running ``margin_ms`` before its deadline
+    (the context's ``get_remaining_time_in_millis()``) pauses its loop to call it once with the
+    loop (whose tasks hold the request's state), then goes on until it ends or Lambda stops it.
     """
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        before_deadline: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+        margin_ms: int = 0,
+    ) -> None:
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
+        self._before_deadline = before_deadline
+        self._margin_ms = margin_ms
 
     def __call__(self, event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
         identity = (event.get("requestContext") or {}).get("identity") or {}
         peer = (str(identity.get("sourceIp") or "127.0.0.1"), 0)
-        raw = self._loop.run_until_complete(self._exchange(http_request_from_event(event), peer))
-        return proxy_response_from_http(raw)
+        exchange = self._loop.create_task(self._exchange(http_request_from_event(event), peer))
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if self._before_deadline is not None and callable(remaining):
+            timeout = max(0.0, (remaining() - self._margin_ms) / 1000)
+            done, _ = self._loop.run_until_complete(asyncio.wait({exchange}, timeout=timeout))
+            if not done:
+                self._before_deadline(self._loop)
+        return proxy_response_from_http(self._loop.run_until_complete(exchange))
 
     async def _exchange(self, request: bytes, peer: tuple[str, int]) -> bytes:
         server = self._runner.server

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from tests.support.processes import free_port
 from tests.support.stacks import (
@@ -24,6 +25,7 @@ from tests.support.stand_ins import StandIn, serving
 from thinker_local.harness.traces import wait_for_trace
 
 THINK = "/think/?subject=technology"
+SERVICE = "thinker-microservice"
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +119,35 @@ def test_a_microservice_slower_than_its_lambda_timeout_is_502(slow_stack: Stack)
     spans = _api_error_trace(slow_stack, trace_id, "502")
     assert spans["function"]["error"] == 1
     assert spans["call"]["meta"]["http.status_code"] == "502"
+
+
+def test_a_microservice_timeout_leaves_its_spans_with_the_impending_timeout_error(
+    slow_stack: Stack,
+) -> None:
+    """The adapter finishes the invocation's open spans shortly before the deadline (as ddtrace
+    does for a synchronous handler) and sends them: the microservice's part of the trace is
+    there, its local root marked "Impending Timeout", and Error Tracking lists it."""
+    response, trace_id = traced_get(slow_stack.api + THINK)
+    assert response.status_code == 502
+
+    gateway = "thinker-microservice-gateway"
+    spans = wait_for_trace(
+        slow_stack.apm, trace_id, has(gateway, "aws.apigateway", error__type="Impending Timeout")
+    )
+    spans = wait_for_trace(slow_stack.apm, trace_id, has(SERVICE, "think", subject="technology"))
+    (root,) = find(spans, gateway, "aws.apigateway")
+    (function,) = find(spans, SERVICE, "aws.lambda")
+    (server,) = find(spans, SERVICE, "aiohttp.request")
+    (think,) = find(spans, SERVICE, "think")
+    assert root["meta"]["error.message"] == "Datadog detected an Impending Timeout"
+    assert function["parent_id"] == root["span_id"]
+    assert server["parent_id"] == function["span_id"]
+    assert think["parent_id"] == server["span_id"]
+    # Finished 100 ms (DD_APM_FLUSH_DEADLINE_MILLISECONDS) before the 10 s timeout, not at 30 s
+    # (ddtrace's own handler may end aws.lambda a moment before the adapter ends the rest).
+    assert 9e9 < function["duration"] < 10e9
+    assert 9e9 < think["start"] + think["duration"] - function["start"] < 10e9
+
+    issues = requests.get(f"{slow_stack.apm}/api/errors", timeout=10).json()["issues"]
+    (timeout,) = [issue for issue in issues if issue["type"] == "Impending Timeout"]
+    assert timeout["services"] == [gateway]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -164,6 +166,47 @@ def test_http_exceptions_keep_their_status(adapter: LambdaAdapter) -> None:
     assert adapter(event("/teapot"))["statusCode"] == 409
     assert adapter(event("/nowhere"))["statusCode"] == 404
     assert adapter(event("/png", "DELETE"))["statusCode"] == 405
+
+
+class _Context:
+    """A Lambda context whose deadline is ``remaining_ms`` after it is made."""
+
+    def __init__(self, remaining_ms: float) -> None:
+        self._deadline = time.monotonic() + remaining_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+async def slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(0.4)
+    return web.json_response({"slept": True})
+
+
+def test_before_the_deadline_the_hook_sees_the_requests_tasks_then_the_answer_comes() -> None:
+    seen: list[tuple[float, list[str]]] = []
+    began = time.monotonic()
+
+    def before_deadline(loop: asyncio.AbstractEventLoop) -> None:
+        names = [task.get_coro().__qualname__ for task in asyncio.all_tasks(loop)]  # type: ignore[union-attr]
+        seen.append((time.monotonic() - began, names))
+
+    app = web.Application()
+    app.router.add_get("/slow", slow)
+    adapter = LambdaAdapter(app, before_deadline=before_deadline, margin_ms=100)
+    try:
+        result = adapter(event("/slow"), _Context(remaining_ms=250))
+        fast = adapter(event("/slow"), _Context(remaining_ms=5000))
+        unbounded = adapter(event("/slow"))
+    finally:
+        adapter.close()
+
+    # Once, 150 ms in (250 ms less the margin), while the handler still ran; then it finished.
+    ((at, tasks),) = seen
+    assert 0.1 <= at < 0.4
+    assert any("RequestHandler" in name for name in tasks)
+    assert json.loads(result["body"]) == json.loads(fast["body"]) == {"slept": True}
+    assert unbounded["statusCode"] == 200
 
 
 def test_the_request_line_is_rebuilt_from_the_event() -> None:

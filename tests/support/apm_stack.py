@@ -25,7 +25,9 @@ class Stack:
         before = {t["trace_id"] for t in self.store.traces(limit=500)}
         # The function's server handles one connection at a time: never leave one idle.
         response = requests.get(
-            self.api_url.rstrip("/") + path, headers={"Connection": "close"}, timeout=30
+            self.api_url.rstrip("/") + "/" + path.lstrip("/"),
+            headers={"Connection": "close"},
+            timeout=30,
         )
         deadline = time.monotonic() + 30
         while True:

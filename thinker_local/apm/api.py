@@ -146,9 +146,43 @@ async def trace(request: web.Request) -> web.Response:
     return web.json_response(trace_document(trace_id, spans))
 
 
+async def facets(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    found = await asyncio.to_thread(request.app[STORE].facets, window, query=_query(request))
+    return web.json_response({"window": window, **found})
+
+
+async def issues(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    rows = await asyncio.to_thread(
+        request.app[STORE].issues.issues,
+        window,
+        service=request.query.get("service") or None,
+        buckets=int_param(request, "buckets", 30, 1, 60),
+    )
+    return web.json_response({"window": window, "issues": rows})
+
+
+async def issue(request: web.Request) -> web.Response:
+    window = parse_window(request.query.get("window"))
+    issue_id = request.match_info["issue"]
+    found = await asyncio.to_thread(
+        request.app[STORE].issues.issue,
+        issue_id,
+        window,
+        buckets=int_param(request, "buckets", 30, 1, 60),
+    )
+    if found is None:
+        raise web.HTTPNotFound(text=f"no issue {issue_id!r} in the store")
+    return web.json_response({"window": window, "issue": found})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/services", services)
     app.router.add_get("/api/services/{service}/resources", resources)
     app.router.add_get("/api/timeseries", timeseries)
     app.router.add_get("/api/traces", traces)
     app.router.add_get("/api/traces/{trace_id}", trace)
+    app.router.add_get("/api/facets", facets)
+    app.router.add_get("/api/errors", issues)
+    app.router.add_get("/api/errors/{issue}", issue)

@@ -30,6 +30,8 @@ PAGES = (
     "/traces/{trace_id}",
     "/live",
     "/logs",
+    "/errors",
+    "/errors/{issue}",
 )
 # The serverless view, a function's page, the service map and the traces crossing one of its edges.
 MAP_PAGES = ("/serverless", "/serverless/{function}", "/map", "/map/edge")

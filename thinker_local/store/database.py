@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -132,9 +132,17 @@ class Database:
             cursor.row_factory = sqlite3.Row
             return cursor.fetchall()
 
-    def insert_spans(self, rows: Sequence[tuple[Any, ...]], received: int) -> None:
-        """Store span rows (replacing any sent before) and refresh their traces' summaries."""
+    def insert_spans(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        received: int,
+        also: Callable[[sqlite3.Connection, Sequence[tuple[Any, ...]]], None] | None = None,
+    ) -> None:
+        """Store span rows (replacing any sent before) and refresh their traces' summaries;
+        ``also`` writes what else the rows make (error rows) in the same transaction."""
         with self.transaction() as db:
+            if also is not None:
+                also(db, rows)
             db.executemany(
                 "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
             )

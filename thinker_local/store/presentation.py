@@ -6,16 +6,26 @@ The APM's JSON API (docs/apm-api.md) and the terminal's ``trace`` command show t
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from ..stats import RequestStats
 from . import tree
+from .issues import fingerprint
 from .spans import Span
 
 # Tags every span carries, or that describe an error: not what the code chose to record.
 _COMMON_TAGS = frozenset({"env", "version", "language", "runtime-id", "service"})
+# Facets: how many tags are offered, how many values each shows, and the most distinct values a
+# tag may have among the counted spans (more, and it is an id: a request's, a trace's, a URL's).
+FACET_TAGS = 12
+FACET_VALUES = 10
+FACET_MAX_DISTINCT = 25
+# Tags that name the process, never what a search narrows.
+_PROCESS_TAGS = ("runtime-id", "language")
+_FIELD_FACETS = ("service", "resource", "status")
 
 
 def own_tags(span: Span) -> dict[str, str]:
@@ -35,8 +45,14 @@ def own_tags(span: Span) -> dict[str, str]:
 
 
 def span_json(span: Span) -> dict[str, Any]:
-    """A span as the JSON API returns it."""
-    return {**asdict(span), "error": int(span.error), "own_tags": own_tags(span)}
+    """A span as the JSON API returns it; an error span names its Error Tracking issue."""
+    found = fingerprint(span.meta) if span.error else None
+    return {
+        **asdict(span),
+        "error": int(span.error),
+        "own_tags": own_tags(span),
+        "issue": found.id if found else None,
+    }
 
 
 def stats_json(stats: RequestStats) -> dict[str, Any]:
@@ -76,6 +92,65 @@ def trace_summary_json(row: sqlite3.Row) -> dict[str, Any]:
         "trace_start": row["trace_start"],
         "trace_duration": row["finish"] - row["trace_start"],
         "received": row["received"],
+    }
+
+
+def facets_json(rows: Sequence[sqlite3.Row], limit: int) -> dict[str, Any]:
+    """Facets as the API returns them: each a name, its values (most spans first) and counts.
+
+    ``rows`` hold (kind, key, value, n, own): kind ``field`` for service, resource and status,
+    ``tag`` for every tag of the same spans, ``own`` when the function's own code set it (see
+    :func:`own_tags`). ``env`` is a facet of its own; of the other tags, :data:`FACET_TAGS`:
+    the code's own first, then those with several values, then those carried by most spans,
+    leaving out those with more than :data:`FACET_MAX_DISTINCT` values.
+    """
+    values: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    own = set()
+    for row in rows:
+        key = row["key"]
+        # A tag that repeats a span's own field, or names the process, is no facet.
+        if row["kind"] == "tag" and key in (*_FIELD_FACETS, *_PROCESS_TAGS):
+            continue
+        values[key].append((str(row["value"]), int(row["n"])))
+        if row["own"]:
+            own.add(key)
+    spans = sum(n for _, n in values.get("status", []))
+
+    def facet(name: str, key: str) -> dict[str, Any]:
+        ordered = sorted(values.get(key, []), key=lambda item: (-item[1], item[0]))
+        shown = ordered[:FACET_VALUES]
+        return {
+            "facet": name,
+            "key": key,
+            "values": [{"value": value, "count": n} for value, n in shown],
+            "more": len(ordered) - len(shown),
+        }
+
+    common = sorted(
+        (
+            key
+            for key, found in values.items()
+            if key not in (*_FIELD_FACETS, "env") and len(found) <= FACET_MAX_DISTINCT
+        ),
+        # The code's own tags first; then a tag with two values or more, which narrows a
+        # search, before one with a single value, which does not.
+        key=lambda key: (
+            key not in own,
+            len(values[key]) < 2,
+            -sum(n for _, n in values[key]),
+            key,
+        ),
+    )[:FACET_TAGS]
+    return {
+        "spans": spans,
+        "complete": spans < limit,
+        "facets": [
+            facet("Service", "service"),
+            facet("Resource", "resource"),
+            facet("Status", "status"),
+            facet("Env", "env"),
+            *(facet(f"@{key}", key) for key in common),
+        ],
     }
 
 

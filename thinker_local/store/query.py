@@ -1,9 +1,9 @@
-"""Trace search: a subset of Datadog's span query syntax, compiled to parameterised SQL.
+"""Trace search: Datadog's span query syntax, compiled to parameterised SQL.
 
-A query is a list of terms, all of which one span must match (AND by juxtaposition)::
+A query is terms joined by boolean operators, evaluated on **one span**::
 
     service:orders @customer.tier:gold status:error
-    resource_name:"GET /orders" -@http.status_code:2* @duration:>500ms
+    (service:orders OR service:billing) -@http.status_code:2* timeout
     operation_name:aws.lambda @duration:[100ms TO 2s] env:dev
 
 - ``service:``, ``resource_name:`` (or ``resource:``), ``operation_name:``, ``env:``: the span's
@@ -11,9 +11,13 @@ A query is a list of terms, all of which one span must match (AND by juxtapositi
 - ``@key:value``: the span's tag ``key`` (``*`` matches any run of characters);
 - ``@duration:>500ms`` (``<``, ``>=``, ``<=``) or ``@duration:[100ms TO 2s]`` (both ends
   included); units ``ns``, ``us``, ``ms``, ``s``, ``m``, ``h`` (nanoseconds without a unit);
-- ``-`` (or ``NOT``) before a term negates it; ``AND`` between terms may be written or left out;
+- free text: a bare word (or a quoted phrase) found, in any case, in the span's resource,
+  operation name, ``error.message`` or ``error.type``;
+- ``-`` (or ``NOT``) before a term or a parenthesised group negates it; terms side by side (or
+  with ``AND``) must all match; ``OR`` between them, either. As in Datadog, ``AND`` binds
+  tighter than ``OR``: ``a b OR c`` is ``(a AND b) OR c``; parentheses group otherwise;
 - a value may be quoted: ``"GET /orders"``; inside quotes ``*`` is a plain character, and ``\\"``
-  a quote; outside quotes ``\\`` makes the next character plain (``\\*``, ``\\ ``).
+  a quote; outside quotes ``\\`` makes the next character plain (``\\*``, ``\\ ``, ``\\)``).
 
 A malformed query raises :class:`QueryError` with a message and the character position.
 Values never reach the SQL text: :meth:`Query.where` binds them as parameters.
@@ -22,10 +26,13 @@ Values never reach the SQL text: :meth:`Query.where` binds them as parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_LENGTH = 2000
 MAX_TERMS = 64
+# Groups and negations nest at most this deep: the parser recurses once per level.
+MAX_DEPTH = 32
 
 # Reserved attributes: a span's own columns (``env`` is the tag ddtrace sets on every span).
 _COLUMNS = {
@@ -34,6 +41,8 @@ _COLUMNS = {
     "resource": "resource",
     "operation_name": "name",
 }
+# The tags free text reads besides the span's resource and operation name.
+TEXT_TAGS = ("error.message", "error.type")
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)?")
 _UNITS = {None: 1, "ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9}
@@ -41,6 +50,7 @@ _COMPARISONS = (">=", "<=", ">", "<")
 # Characters that end an unquoted value or a key.
 _SPACE = " \t\r\n\f\v"
 _GLOB_SPECIAL = re.compile(r"([*?\[\]])")
+_LIKE_SPECIAL = re.compile(r"([%_\\])")
 
 
 class QueryError(ValueError):
@@ -71,12 +81,18 @@ class Pattern:
             "*" if part is None else _GLOB_SPECIAL.sub(r"[\1]", part) for part in self.parts
         )
 
+    def like(self) -> str:
+        """A LIKE pattern (escape ``\\``) for text containing this one anywhere."""
+        inner = "".join(
+            "%" if part is None else _LIKE_SPECIAL.sub(r"\\\1", part) for part in self.parts
+        )
+        return f"%{inner}%"
+
 
 @dataclass(frozen=True)
 class Term:
     """One condition on a span: an attribute or tag matching a pattern, or a duration bound."""
 
-    negated: bool
     field: str  # a column name, "status", "tag" or "duration"
     key: str = ""  # the tag's name, for field "tag"
     pattern: Pattern | None = None
@@ -86,10 +102,6 @@ class Term:
 
     def sql(self, table: str) -> tuple[str, list[object]]:
         """This term as a SQL condition on ``table`` (a spans alias), with its parameters."""
-        clause, params = self._positive(table)
-        return (f"NOT ({clause})", params) if self.negated else (clause, params)
-
-    def _positive(self, table: str) -> tuple[str, list[object]]:
         if self.field == "status":
             return f"{table}.error = ?", [1 if self.error else 0]
         if self.field == "duration":
@@ -114,39 +126,108 @@ class Term:
     @property
     def indexed_tag(self) -> bool:
         """Whether the spans this term matches can be read from span_tags' index."""
-        if self.negated or self.field != "tag" or self.pattern is None:
+        if self.field != "tag" or self.pattern is None:
             return False
         return self.pattern.parts[0] is not None
 
 
 @dataclass(frozen=True)
+class Text:
+    """Free text: found, in any (ASCII) case, in the span's resource, operation name, error
+    message or error type; ``*`` stands for any characters."""
+
+    pattern: Pattern
+
+    def sql(self, table: str) -> tuple[str, list[object]]:
+        """This term as a SQL condition on ``table``, with its parameters."""
+        like = self.pattern.like()
+        keys = ", ".join(f"'{key}'" for key in TEXT_TAGS)
+        return (
+            f"{table}.resource LIKE ? ESCAPE '\\' OR {table}.name LIKE ? ESCAPE '\\'"  # noqa: S608 (compiled clauses; values are bound)
+            " OR EXISTS (SELECT 1 FROM span_tags tag"
+            f" WHERE tag.trace_id = {table}.trace_id AND tag.span_id = {table}.span_id"
+            f" AND tag.key IN ({keys}) AND tag.value LIKE ? ESCAPE '\\')",
+            [like, like, like],
+        )
+
+
+@dataclass(frozen=True)
+class Not:
+    """A span that does not match ``operand`` (one without a tag matches ``-@tag:value``)."""
+
+    operand: Node
+
+    def sql(self, table: str) -> tuple[str, list[object]]:
+        clause, params = self.operand.sql(table)
+        return f"NOT ({clause})", params
+
+
+@dataclass(frozen=True)
+class And:
+    """A span matching every operand."""
+
+    operands: tuple[Node, ...]
+
+    def sql(self, table: str) -> tuple[str, list[object]]:
+        return _joined(" AND ", self.operands, table)
+
+
+@dataclass(frozen=True)
+class Or:
+    """A span matching any operand."""
+
+    operands: tuple[Node, ...]
+
+    def sql(self, table: str) -> tuple[str, list[object]]:
+        return _joined(" OR ", self.operands, table)
+
+
+Node = Term | Text | Not | And | Or
+
+
+def _joined(operator: str, operands: tuple[Node, ...], table: str) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    for operand in operands:
+        clause, bound = operand.sql(table)
+        clauses.append(f"({clause})")
+        params += bound
+    return operator.join(clauses), params
+
+
+@dataclass(frozen=True)
 class Query:
-    """A parsed query: the terms one span must all match."""
+    """A parsed query: ``root`` the expression a span must match (``None``: every span), and
+    ``terms`` its terms in the order written."""
 
     text: str
-    terms: tuple[Term, ...]
+    root: Node | None
+    terms: tuple[Term | Text, ...]
 
     def where(self, table: str) -> tuple[str, list[object]]:
         """A SQL condition on ``table`` (an alias of ``spans``) and its parameters.
 
         An empty query matches every span.
         """
-        if not self.terms:
+        if self.root is None:
             return "1", []
-        clauses, params = [], []
-        for term in self.terms:
-            clause, bound = term.sql(table)
-            clauses.append(f"({clause})")
-            params += bound
-        return " AND ".join(clauses), params
+        # Parenthesised: callers join it to their own conditions with AND.
+        clause, params = self.root.sql(table)
+        return f"({clause})", params
+
+    @property
+    def required(self) -> tuple[Term, ...]:
+        """The terms every matching span matches: those ANDed at the top of the query."""
+        operands = self.root.operands if isinstance(self.root, And) else (self.root,)
+        return tuple(operand for operand in operands if isinstance(operand, Term))
 
     @property
     def duration_floor(self) -> int | None:
-        """The largest lower bound (ns) that a ``@duration`` term (not negated) sets, if any."""
+        """The largest lower bound (ns) that a required ``@duration`` term sets, if any."""
         floors = [
             term.low[0]
-            for term in self.terms
-            if term.field == "duration" and not term.negated and term.low is not None
+            for term in self.required
+            if term.field == "duration" and term.low is not None
         ]
         return max(floors, default=None)
 
@@ -156,35 +237,56 @@ class Query:
         """A SQL condition that the trace whose id is the column ``trace_id`` holds a matching
         span, and its parameters.
 
-        A tag term (not negated, not starting with ``*``) drives the search from span_tags'
-        index, so a rare tag costs the spans carrying it, not a scan of the store. So does the
-        duration index when the caller found ``few_long_spans`` past :attr:`duration_floor`.
+        Tag terms (not starting with ``*``) that every matching span matches one of (a tag
+        term ANDed with the rest, or one in each branch of an OR) drive the search from
+        span_tags' index, so a rare tag costs the spans carrying it, not a scan of the store.
+        So does the duration index when the caller found ``few_long_spans`` past
+        :attr:`duration_floor`.
         Otherwise each trace is tried in the listing's order (newest first) until enough
         match, by its own spans: the primary key's index, never another whose column a term
         names.
         """
         where, params = self.where("q")
-        driver = next((term for term in self.terms if term.indexed_tag), None)
-        if driver is None and few_long_spans and self.duration_floor is not None:
+        drivers = _drivers(self.root) if self.root is not None else None
+        if drivers is None and few_long_spans and self.duration_floor is not None:
             return (
                 f"{trace_id} IN (SELECT q.trace_id FROM spans q INDEXED BY spans_by_duration"  # noqa: S608 (compiled clauses; values are bound)
                 f" WHERE {where})",
                 params,
             )
-        if driver is None:
+        if drivers is None:
             return (
                 "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)
                 f" WHERE q.trace_id = {trace_id} AND {where})",
                 params,
             )
-        assert driver.pattern is not None
-        matched, param = _match("d.value", driver.pattern)
-        return (
-            f"{trace_id} IN (SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
-            " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
-            f" WHERE d.key = ? AND {matched} AND {where})",
-            [driver.key, param, *params],
-        )
+        selects: list[str] = []
+        bound: list[object] = []
+        for driver in drivers:
+            assert driver.pattern is not None
+            matched, param = _match("d.value", driver.pattern)
+            selects.append(
+                "SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
+                " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
+                f" WHERE d.key = ? AND {matched} AND {where}"
+            )
+            bound += [driver.key, param, *params]
+        return f"{trace_id} IN ({' UNION '.join(selects)})", bound
+
+
+def _drivers(node: Node) -> tuple[Term, ...] | None:
+    """Tag terms read from span_tags' index, one of which every span matching ``node``
+    matches; ``None`` if there are none such."""
+    if isinstance(node, Term):
+        return (node,) if node.indexed_tag else None
+    if isinstance(node, And):
+        return next((found for found in map(_drivers, node.operands) if found), None)
+    if isinstance(node, Or):
+        branches = [_drivers(operand) for operand in node.operands]
+        if any(branch is None for branch in branches):
+            return None
+        return tuple(term for branch in branches if branch for term in branch)
+    return None
 
 
 def _match(expression: str, pattern: Pattern) -> tuple[str, str]:
@@ -198,39 +300,103 @@ def parse(text: str) -> Query:
     """Read a query; raises :class:`QueryError` if it is malformed."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"a query is at most {MAX_LENGTH} characters", MAX_LENGTH)
-    return Query(text, tuple(_Parser(text).terms()))
+    parser = _Parser(text)
+    root = parser.query()
+    return Query(text, root, tuple(parser.terms))
 
 
 class _Parser:
-    """A scanner over the query text, one term at a time."""
+    """A recursive-descent reader of the query text: OR of ANDs of (negated) terms or groups."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.at = 0
+        self.depth = 0
+        self.terms: list[Term | Text] = []
 
-    def terms(self) -> list[Term]:
-        terms: list[Term] = []
-        while self._skip_space():
+    def query(self) -> Node | None:
+        if not self._skip_space():
+            return None
+        node = self._any()
+        if self._skip_space():
+            # Only an unmatched ')' stops the reading before the end.
+            raise QueryError("this ')' closes no '('", self.at)
+        return node
+
+    # -- operators ---------------------------------------------------------------------
+
+    def _any(self) -> Node:
+        """Operands joined by OR; at a character that is not a space."""
+        operands = [self._all()]
+        while self._skip_space() and self._keyword("OR"):
             start = self.at
-            negated = False
-            word = self._word()
-            if word == "AND":
+            self.at += 2
+            self._operand_after("OR", start)
+            operands.append(self._all())
+        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+
+    def _all(self) -> Node:
+        """Operands side by side or joined by AND, up to an OR, a ')' or the end."""
+        operands = [self._unary()]
+        while self._skip_space() and self._peek() != ")" and not self._keyword("OR"):
+            if self._keyword("AND"):
+                start = self.at
                 self.at += 3
-                continue
-            if word == "OR":
-                raise QueryError("OR is not supported: terms are joined by AND", start)
-            if word == "NOT":
-                self.at += 3
-                if not self._skip_space():
-                    raise QueryError("NOT must be followed by a term", start)
-                negated = True
-            elif self._peek() == "-":
-                self.at += 1
-                negated = True
-            if len(terms) == MAX_TERMS:
-                raise QueryError(f"a query has at most {MAX_TERMS} terms", start)
-            terms.append(self._term(negated))
-        return terms
+                self._operand_after("AND", start)
+            operands.append(self._unary())
+        return operands[0] if len(operands) == 1 else And(tuple(operands))
+
+    def _unary(self) -> Node:
+        """A term, a negation or a parenthesised group; at a character that is not a space."""
+        start = self.at
+        for keyword in ("AND", "OR"):
+            if self._keyword(keyword):
+                raise QueryError(f"{keyword} must come between two terms", start)
+        if self._keyword("NOT"):
+            self.at += 3
+            self._operand_after("NOT", start)
+            return Not(self._nested(start, self._unary))
+        if self._peek() == "-":
+            self.at += 1
+            if self._peek() in ("", ")") or self._peek() in _SPACE:
+                raise QueryError("a term is expected after '-'", self.at)
+            return Not(self._nested(start, self._unary))
+        if self._peek() == "(":
+            self.at += 1
+            if not self._skip_space():
+                raise QueryError("this '(' is never closed", start)
+            if self._peek() == ")":
+                raise QueryError("a term is expected inside the parentheses", self.at)
+            node = self._nested(start, self._any)
+            if not self._skip_space():
+                raise QueryError("this '(' is never closed", start)
+            self.at += 1
+            return node
+        if self._peek() == ")":
+            raise QueryError("this ')' closes no '('", start)
+        return self._term()
+
+    def _nested(self, start: int, read: Callable[[], Node]) -> Node:
+        """What ``read`` reads, one level deeper (bounded by :data:`MAX_DEPTH`)."""
+        if self.depth == MAX_DEPTH:
+            raise QueryError(f"groups and negations nest at most {MAX_DEPTH} deep", start)
+        self.depth += 1
+        node = read()
+        self.depth -= 1
+        return node
+
+    def _operand_after(self, operator: str, start: int) -> None:
+        """Past the spaces after ``operator`` (at ``start``), which must lead to its operand."""
+        if not self._skip_space() or self._peek() == ")":
+            raise QueryError(f"{operator} must be followed by a term", start)
+
+    def _keyword(self, word: str) -> bool:
+        """Whether the operator ``word`` (upper case, then a space, a parenthesis or the end)
+        is next."""
+        end = self.at + len(word)
+        return self.text.startswith(word, self.at) and (
+            end == len(self.text) or self.text[end] in _SPACE or self.text[end] in "()"
+        )
 
     # -- characters --------------------------------------------------------------------
 
@@ -243,51 +409,47 @@ class _Parser:
             self.at += 1
         return self.at < len(self.text)
 
-    def _word(self) -> str:
-        """The run of characters up to the next space (not consumed), for keywords."""
-        end = self.at
-        while end < len(self.text) and self.text[end] not in _SPACE:
-            end += 1
-        return self.text[self.at : end]
+    def _at_end_of_term(self) -> bool:
+        return self._peek() in ("", ")") or self._peek() in _SPACE
 
     # -- terms -------------------------------------------------------------------------
 
-    def _term(self, negated: bool) -> Term:
+    def _term(self) -> Term | Text:
         start = self.at
-        char = self._peek()
-        if char in ("(", ")"):
-            raise QueryError("parentheses are not supported", start)
-        if char == "" or char in _SPACE:
-            raise QueryError("a term is expected after '-'", start)
-        is_tag = char == "@"
-        if is_tag:
-            self.at += 1
-        match = _KEY.match(self.text, self.at)
+        if len(self.terms) == MAX_TERMS:
+            raise QueryError(f"a query has at most {MAX_TERMS} terms", start)
+        term = self._read_term()
+        self.terms.append(term)
+        return term
+
+    def _read_term(self) -> Term | Text:
+        start = self.at
+        if self._peek() == '"':
+            return Text(self._quoted())
+        is_tag = self._peek() == "@"
+        match = _KEY.match(self.text, self.at + is_tag)
+        if not is_tag and not (match and self.text.startswith(":", match.end())):
+            return Text(self._value("free text"))
         if not match:
             raise QueryError(
-                "a term looks like key:value (e.g. service:orders or @http.status_code:500)",
-                self.at,
+                "a tag looks like @key:value (e.g. @http.status_code:500)", self.at + 1
             )
         key = match.group()
         self.at = match.end()
         if self._peek() != ":":
-            raise QueryError(
-                f"expected ':' after {'@' if is_tag else ''}{key}"
-                " (a term looks like key:value; free text is not supported)",
-                self.at,
-            )
+            raise QueryError(f"expected ':' after @{key} (a tag looks like @key:value)", self.at)
         self.at += 1
         if is_tag and key == "duration":
             low, high = self._duration_bounds()
-            return Term(negated, "duration", low=low, high=high)
+            return Term("duration", low=low, high=high)
         if is_tag:
-            return Term(negated, "tag", key=key, pattern=self._value(key))
+            return Term("tag", key=key, pattern=self._value(key))
         if key == "status":
-            return Term(negated, "status", error=self._status())
+            return Term("status", error=self._status())
         if key == "env":
-            return Term(negated, "tag", key="env", pattern=self._value(key))
+            return Term("tag", key="env", pattern=self._value(key))
         if key in _COLUMNS:
-            return Term(negated, _COLUMNS[key], pattern=self._value(key))
+            return Term(_COLUMNS[key], pattern=self._value(key))
         raise QueryError(
             f"unknown attribute {key!r}: use service, resource_name, operation_name, env, status,"
             f" or @{key} for a tag",
@@ -308,7 +470,7 @@ class _Parser:
             return self._quoted()
         parts: list[str | None] = []
         literal: list[str] = []
-        while self._peek() and self._peek() not in _SPACE:
+        while not self._at_end_of_term():
             char = self._peek()
             if char == "\\":
                 if self.at + 1 >= len(self.text):
@@ -316,7 +478,7 @@ class _Parser:
                 literal.append(self.text[self.at + 1])
                 self.at += 2
                 continue
-            if char in ('"', "(", ")"):
+            if char in ('"', "("):
                 raise QueryError(f"unexpected {char!r} in the value of {key}", self.at)
             self.at += 1
             if char == "*":
@@ -348,7 +510,7 @@ class _Parser:
                 char = self._peek()
                 self.at += 1
             chars.append(char)
-        if self._peek() and self._peek() not in _SPACE:
+        if not self._at_end_of_term():
             raise QueryError("a space is expected after a quoted value", self.at)
         return Pattern(("".join(chars),))
 
@@ -390,7 +552,7 @@ class _Parser:
             self.at += 1
 
     def _end_of_term(self) -> None:
-        if self._peek() and self._peek() not in _SPACE:
+        if not self._at_end_of_term():
             raise QueryError("a space is expected after a duration", self.at)
 
     def _duration(self) -> int:

@@ -83,17 +83,22 @@ def _oldest(database: Database, received_before: int = 2**63 - 1, limit: int = B
     return [row["trace_id"] for row in rows]
 
 
-_DELETE = [
-    f"DELETE FROM {table} WHERE trace_id IN (SELECT value FROM json_each(?))"  # noqa: S608
-    for table in ("span_tags", "spans", "traces")
-]
+# Every table that holds a trace's rows, each indexed by trace id (Error Tracking's span_errors
+# exists once a TraceStore has opened the file).
+_TRACE_TABLES = ("span_tags", "span_errors", "spans", "traces")
 
 
 def _delete(database: Database, trace_ids: list[str]) -> int:
     batch = json.dumps(trace_ids)
     with database.transaction() as db:
-        for statement in _DELETE:
-            db.execute(statement, (batch,))
+        for (table,) in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?, ?, ?)",
+            _TRACE_TABLES,
+        ).fetchall():
+            db.execute(
+                f"DELETE FROM {table} WHERE trace_id IN (SELECT value FROM json_each(?))",  # noqa: S608 (names from _TRACE_TABLES)
+                (batch,),
+            )
     return len(trace_ids)
 
 

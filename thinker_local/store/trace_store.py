@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..stats import RequestStats
-from . import ingest
+from . import ingest, issues
 from .database import Database
 from .invocations import Invocations
+from .issues import Issues
 from .logs import Logs
 from .presentation import (
+    facets_json,
     inferred_kind,
     point_json,
     service_kind,
@@ -36,6 +38,8 @@ MAX_TRACES = 500
 # Below this many spans past a search's @duration floor, the search starts from them (index on
 # duration); above, from the newest traces, which then match soon.
 FEW_LONG_SPANS = 2000
+# How many of the newest matching spans the facets count at most.
+FACET_SPANS = 2000
 # How many points a time series has at most, whatever the window: enough for a readable chart.
 MAX_BUCKETS = 120
 
@@ -68,6 +72,7 @@ class TraceStore:
         self._db = Database(path)
         self.invocations = Invocations(self._db)
         self.logs = Logs(self._db)
+        self.issues = Issues(self._db)
         self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
@@ -85,7 +90,7 @@ class TraceStore:
         """Store trace chunks as decoded from a v0.4/v0.5 payload; returns how many spans."""
         rows = ingest.rows(chunks)
         if rows:
-            self._db.insert_spans(rows, received=time.time_ns())
+            self._db.insert_spans(rows, received=time.time_ns(), also=issues.record)
             for listener in list(self._stored):
                 listener()
         return len(rows)
@@ -327,6 +332,44 @@ class TraceStore:
             if len(result) == limit:
                 break
         return result
+
+    def facets(
+        self, window_s: float, *, query: Query | None = None, now: float | None = None
+    ) -> dict[str, Any]:
+        """The values of service, resource, status, env and the most common tags among the
+        window's spans that match ``query``, with how many spans carry each.
+
+        Counted over the newest :data:`FACET_SPANS` matching spans (``complete`` says whether
+        that was all of them), so the answer stays quick on a large store; a cold start's
+        ``aws.lambda.import`` spans (one per module) are left out, as from the services' counts.
+        """
+        since = _since(window_s, now)
+        where, params = query.where("q") if query is not None else ("1", [])
+        matched = (
+            "SELECT q.trace_id, q.span_id, q.service, q.resource, q.error,"  # noqa: S608 (compiled clauses; values are bound)
+            # Opened by the function's own code (presentation.own_tags): its tags come first.
+            " q.name NOT GLOB 'aws.*' AND NOT EXISTS (SELECT 1 FROM span_tags c"
+            " WHERE c.trace_id = q.trace_id AND c.span_id = q.span_id AND c.key = 'component')"
+            " AS own FROM spans q INDEXED BY spans_by_start"
+            f" WHERE q.start >= ? AND q.name != 'aws.lambda.import' AND {where}"
+            " ORDER BY q.start DESC LIMIT ?"
+        )
+        rows = self._db.query(
+            f"WITH m AS ({matched})"  # noqa: S608 (compiled clauses; values are bound)
+            " SELECT 'field' AS kind, 'service' AS key, service AS value, COUNT(*) AS n, 0 AS own"
+            " FROM m GROUP BY 3"
+            " UNION ALL SELECT 'field', 'resource', resource, COUNT(*), 0 FROM m GROUP BY 3"
+            " UNION ALL SELECT 'field', 'status', CASE WHEN error THEN 'error' ELSE 'ok' END,"
+            " COUNT(*), 0 FROM m GROUP BY 3"
+            # CROSS JOIN keeps SQLite to this order: the few matched spans, then their tags
+            # by span_tags' index on the span (not a scan of every tag row).
+            " UNION ALL SELECT 'tag', t.key, t.value, COUNT(*), MAX(m.own)"
+            " FROM m CROSS JOIN span_tags t"
+            " ON t.trace_id = m.trace_id AND t.span_id = m.span_id"
+            " WHERE t.key NOT GLOB '_*' AND t.key NOT GLOB 'error.*' GROUP BY 2, 3",
+            (since, *params, FACET_SPANS),
+        )
+        return facets_json(rows, FACET_SPANS)
 
     def _few_spans_over(self, floor: int | None) -> bool:
         """Whether few spans last ``floor`` ns or more: then a search for them starts there."""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.support.seed_chunks import Chunks, trace_copy
 from thinker_local.store import TraceStore
-from thinker_local.store.query import MAX_TERMS, QueryError, parse
+from thinker_local.store.query import MAX_DEPTH, MAX_TERMS, QueryError, parse
 
 
 def spans_matching(store: TraceStore, text: str) -> set[tuple[str, str]]:
@@ -58,6 +58,22 @@ THINKS = {("think", "technology"), ("think", "foo_bar")}
         ("env:prod", set()),
         ("resource_name:think", THINKS),
         ('resource:"GET /think"', {("aws.apigateway", None)}),
+        # Free text: the error message ('foo_bar'), any case; the resource; the operation.
+        ("foo_bar", {("think", "foo_bar")}),
+        ("FOO_BAR", {("think", "foo_bar")}),
+        ("foo?bar", set()),
+        ("keyerror", {("think", "foo_bar")}),
+        ("GETIT*m", {("dynamodb.command", None)}),
+        ('"GET /think"', {("aws.apigateway", None)}),
+        ("operation_name:think -foo_bar", {("think", "technology")}),
+        # OR, and AND binding tighter: "a b OR c" is "(a AND b) OR c".
+        ("@subject:foo_bar OR @subject:technology", THINKS),
+        ("@subject:technology status:error OR @subject:foo_bar", {("think", "foo_bar")}),
+        ("@subject:technology (status:error OR @subject:foo_bar)", set()),
+        ("@subject:technology AND (status:ok OR foo_bar)", {("think", "technology")}),
+        ("operation_name:think -(status:error OR @subject:nothing)", {("think", "technology")}),
+        ("NOT (operation_name:think OR operation_name:aws.*) resource:think", set()),
+        ("((operation_name:think)) AND ((status:error))", {("think", "foo_bar")}),
     ],
 )
 def test_each_term_matches_the_spans_datadog_would(
@@ -95,20 +111,28 @@ def test_values_are_bound_never_written_into_the_sql() -> None:
 @pytest.mark.parametrize(
     ("query", "position", "says"),
     [
-        ("foo_bar", 7, "expected ':'"),
-        ("service:x  foo", 14, "expected ':'"),
+        ("@subject", 8, "expected ':'"),
+        ("@:x", 1, "@key:value"),
         ("service:", 8, "needs a value"),
         ('@subject:"foo', 9, "unterminated"),
         ("status:broken", 7, "error or ok"),
         ("colour:red", 0, "unknown attribute"),
         ("@duration:500ms", 10, "comparison"),
-        ("@duration:>5 parsecs", 20, "expected ':'"),
+        ("@duration:>5parsecs", 12, "space"),
         ("@duration:>fast", 11, "duration"),
         ("@duration:[2s TO 1s]", 10, "smaller"),
         ("@duration:[1s 2s]", 14, "TO"),
         ("@duration:[1s TO 2s", 19, "']'"),
-        ("service:a OR service:b", 10, "OR"),
-        ("(service:a)", 0, "parentheses"),
+        ("service:a OR", 10, "OR must be followed"),
+        ("OR service:a", 0, "between two terms"),
+        ("service:a AND OR service:b", 14, "between two terms"),
+        ("service:a AND", 10, "AND must be followed"),
+        ("(service:a", 0, "never closed"),
+        ("service:a (env:dev OR (status:ok)", 10, "never closed"),
+        ("service:a)", 9, "closes no '('"),
+        ("()", 1, "inside the parentheses"),
+        ("(service:a OR)", 11, "OR must be followed"),
+        ("foo(bar", 3, "unexpected '('"),
         ("- service:a", 1, "term is expected"),
         ("NOT", 0, "followed"),
         ("@subject:a\\", 10, "escapes nothing"),
@@ -134,6 +158,16 @@ def test_a_query_has_a_bounded_number_of_terms() -> None:
     with pytest.raises(QueryError) as raised:
         parse(" ".join(["env:dev"] * (MAX_TERMS + 1)))
     assert raised.value.position == MAX_TERMS * len("env:dev ")
+
+
+def test_groups_and_negations_nest_to_a_bounded_depth() -> None:
+    assert parse("(" * MAX_DEPTH + "env:dev" + ")" * MAX_DEPTH).terms
+    assert parse("-" * MAX_DEPTH + "env:dev").terms
+    for deep in ("(" * (MAX_DEPTH + 1) + "env:dev" + ")" * (MAX_DEPTH + 1), "-" * 1000 + "a"):
+        with pytest.raises(QueryError) as raised:
+            parse(deep)
+        assert raised.value.position == MAX_DEPTH
+        assert "nest" in raised.value.message
 
 
 # Text built from the syntax's own pieces finds the corners faster than random characters.
@@ -174,6 +208,9 @@ PIECES = st.sampled_from(
         "µs",
         "\x00",
         "(",
+        ")",
+        "OR ",
+        "KeyError",
     ]
 )
 QUERIES = st.one_of(st.text(max_size=80), st.lists(PIECES, max_size=14).map("".join))

@@ -98,6 +98,7 @@ def test_the_pruner_runs_in_its_own_thread_and_says_what_it_deleted(
             reported.append(deleted)
             done.set()
 
+        assert count(database, "span_errors", [trace_id := store.latest_trace_id() or ""]) == 1
         pruner = store.keep(Retention(max_age_s=365 * 86_400), report)
         try:
             assert done.wait(10)
@@ -106,6 +107,8 @@ def test_the_pruner_runs_in_its_own_thread_and_says_what_it_deleted(
             pruner.close()
         assert reported == [1]
         assert store.latest_trace_id() is None
+        # Error Tracking's rows of the trace went with it.
+        assert count(database, "span_errors", [trace_id]) == 0
 
 
 def test_a_retention_that_keeps_nothing_is_refused() -> None:

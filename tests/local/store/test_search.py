@@ -14,21 +14,13 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.seed_chunks import Chunks, trace_copy
+from tests.support.seed_chunks import Chunks, technology_only, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore, database, trace_store
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
-
-
-def technology_only(span: dict[str, Any]) -> None:
-    """The seed's spans as if the request had asked for ``technology`` twice: no error."""
-    if span["meta"].get("subject") == "foo_bar":
-        span["meta"] = {k: v for k, v in span["meta"].items() if not k.startswith("error.")}
-        span["meta"]["subject"] = "technology"
-        span["error"] = 0
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +60,22 @@ def test_the_quick_start_query_finds_the_failed_trace_only(
     # With the listing's own filters: the entry span of thinker-api, errors only.
     assert found(store, "@subject:foo*", service="thinker-api", error=True) == [failed]
     assert found(store, "@subject:foo*", service="thinker-api", error=False) == []
+
+
+def test_or_groups_and_free_text_find_the_failed_trace_only(
+    two_traces: tuple[TraceStore, str, str],
+) -> None:
+    store, failed, fine = two_traces
+    either = "(service:thinker-api OR service:thinker-microservice) status:error"
+    assert found(store, either) == [failed]
+    assert found(store, "foo_bar") == [failed]
+    assert found(store, "keyerror @subject:foo_bar") == [failed]
+    assert found(store, "foo_bar OR @subject:technology") == [fine, failed]
+    # Each branch read from the tag index: a trace either branch finds is listed.
+    assert found(store, "@subject:foo_bar OR @subject:technology") == [fine, failed]
+    assert found(store, "@subject:foo_bar OR (@subject:tech* status:ok)") == [fine, failed]
+    # AND binds tighter: the error term belongs with technology, which never failed.
+    assert found(store, "@subject:technology status:error OR nothing_like_it") == []
 
 
 def test_the_api_searches_with_query(two_traces: tuple[TraceStore, str, str], apm: str) -> None:

@@ -62,7 +62,7 @@ export function traceRows(traces) {
 export function searchForm(params, extra = "") {
   return `<form class="filters search" id="search">
       <input name="query" id="query" autocomplete="off" spellcheck="false" value="${esc(params.get("query") || "")}"
-        placeholder="service:orders @http.status_code:500 status:error  ·  @duration:>500ms  ·  -@http.url:*health*">
+        placeholder="(service:orders OR service:billing) status:error  ·  @duration:>500ms  ·  timeout -@http.url:*health*">
       ${extra}<button type="submit">Search</button>
       <span class="muted" id="trace-count"></span>
     </form>

@@ -2,6 +2,7 @@
 
 import { link, windowParam } from "./api.js";
 import { esc } from "./format.js";
+import * as errors from "./views/errors.js";
 import * as live from "./views/live.js";
 import * as logs from "./views/logs.js";
 import * as map from "./views/map.js";
@@ -22,6 +23,8 @@ const ROUTES = [
   [(path) => path === "/traces", (_, params) => traces.show(view, params)],
   [(path) => path.startsWith("/traces/"), (path, params) => trace.show(view, decodeURIComponent(path.slice(8)), params)],
   [(path) => path === "/resource", (_, params) => resource.show(view, params)],
+  [(path) => path === "/errors", (_, params) => errors.show(view, params)],
+  [(path) => path.startsWith("/errors/"), (path) => errors.showIssue(view, decodeURIComponent(path.slice(8)))],
   [(path) => path === "/serverless", () => serverless.show(view)],
   [(path) => path.startsWith("/serverless/"), (path) => serverless.showFunction(view, decodeURIComponent(path.slice(12)))],
   [(path) => path === "/map", () => map.show(view, navigate)],
@@ -39,6 +42,7 @@ export async function route() {
   const params = new URLSearchParams(location.search);
   windowSelect.value = windowParam();
   const section = path === "/live" ? "live" : path === "/logs" ? "logs" : path === "/traces" ? "traces" : path.startsWith("/serverless") ? "serverless"
+    : path.startsWith("/errors") ? "errors"
     : path.startsWith("/map") ? "map" : "services";
   document.querySelectorAll(".topbar nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === section));
   try {

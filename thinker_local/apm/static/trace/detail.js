@@ -1,5 +1,6 @@
 // The side panel of a trace: the selected span's figures, its error with the stack, its tags.
 
+import { link } from "../api.js";
 import { dot } from "../components.js";
 import { duration, esc, percent } from "../format.js";
 import { countOwn } from "./logs.js";
@@ -11,6 +12,7 @@ export function drawDetail(holder, trace, s) {
   const error = s.error ? `<div class="error-box" id="span-error">
       <div class="type">${esc(s.meta["error.type"] || "error")}</div>
       <div class="message">${esc(s.meta["error.message"] || "")}</div>
+      ${s.issue ? `<a id="span-issue" class="small" href="${esc(link(`/errors/${s.issue}`))}">Its issue in Error Tracking →</a>` : ""}
       ${s.meta["error.stack"] ? `<details open><summary>Stack trace</summary><pre>${esc(s.meta["error.stack"])}</pre></details>` : ""}</div>` : "";
   holder.innerHTML = `
     <h2>${esc(s.name)}</h2>

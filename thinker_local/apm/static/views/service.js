@@ -25,7 +25,8 @@ export async function show(view, service) {
   view.innerHTML = `
     <div class="crumbs"><a href="${esc(link("/services"))}">Services</a> /</div>
     <h1>${dot(service)}${esc(info.label)} ${info.kind ? kindBadge(info) : ""}</h1>
-    <div class="sub">${info.label !== service ? `<span class="mono">${esc(service)}</span> · ` : ""}service overview</div>
+    <div class="sub">${info.label !== service ? `<span class="mono">${esc(service)}</span> · ` : ""}service overview ·
+      <a id="service-errors" href="${esc(link("/errors", { service }))}">Error Tracking: its issues →</a></div>
     ${tiles(info)}
     <div class="grid2" id="graphs"></div>
     <div class="card"><h2>Resources</h2>
