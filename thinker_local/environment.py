@@ -157,7 +157,9 @@ class ExecutionEnvironment:
             asyncio.create_task(self._watch_memory()),
         ]
 
-    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult:
+    async def invoke(
+        self, payload: bytes, request_id: str, client_context: str | None = None
+    ) -> InvocationResult:
         """Run one invocation to its end: a result, an error, a crash or a timeout."""
         runtime, exited = self._runtime, self._exited
         assert runtime is not None, "start() first"
@@ -166,12 +168,14 @@ class ExecutionEnvironment:
         self._invocations += 1
         self._working.set()
         try:
-            return await self._invoke(payload, request_id, first)
+            return await self._invoke(payload, request_id, first, client_context)
         finally:
             if not exited.done():
                 self._working.clear()
 
-    async def _invoke(self, payload: bytes, request_id: str, first: bool) -> InvocationResult:
+    async def _invoke(
+        self, payload: bytes, request_id: str, first: bool, client_context: str | None
+    ) -> InvocationResult:
         runtime, exited = self._runtime, self._exited
         assert runtime is not None
         assert exited is not None
@@ -186,6 +190,7 @@ class ExecutionEnvironment:
             function_arn=self._function_arn(),
             deadline_ms=int((time.time() + timeout) * 1000),
             trace_id=_xray_trace_header(),
+            client_context=client_context,
         )
         self._request_id = request_id
         self._log(f"START RequestId: {request_id} Version: $LATEST")

@@ -43,7 +43,9 @@ class Environment(Protocol):
 
     async def start(self) -> None: ...
 
-    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult: ...
+    async def invoke(
+        self, payload: bytes, request_id: str, client_context: str | None = None
+    ) -> InvocationResult: ...
 
     async def stop(self) -> None: ...
 
@@ -80,11 +82,15 @@ class FunctionPool:
     def pids(self) -> set[int]:
         return {env.pid for env in self._all if env.pid is not None and env not in self._stopping}
 
-    async def invoke(self, payload: bytes, request_id: str | None = None) -> InvocationResult:
+    async def invoke(
+        self, payload: bytes, request_id: str | None = None, client_context: str | None = None
+    ) -> InvocationResult:
         """Run one invocation in an environment of this function."""
         environment = await self._acquire()
         try:
-            return await environment.invoke(payload, request_id or str(uuid.uuid4()))
+            return await environment.invoke(
+                payload, request_id or str(uuid.uuid4()), client_context
+            )
         finally:
             await self._release(environment)
 
@@ -194,8 +200,14 @@ class LambdaService:
             for logical_id, function in functions.items()
         }
 
-    async def invoke(self, function: str, payload: bytes) -> InvocationResult:
-        return await self.pools[function].invoke(payload)
+    async def invoke(
+        self,
+        function: str,
+        payload: bytes,
+        request_id: str | None = None,
+        client_context: str | None = None,
+    ) -> InvocationResult:
+        return await self.pools[function].invoke(payload, request_id, client_context)
 
     async def warm(self) -> None:
         """Start one environment for each function that serves an API."""

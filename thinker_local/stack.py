@@ -26,6 +26,7 @@ from .account import LOCAL_ACCOUNT
 from .build import FunctionImages
 from .gateway import Gateway
 from .iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
+from .lambda_service import LambdaApi
 from .lifecycle import LocalRun, RunConfig
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
@@ -37,9 +38,10 @@ from .services import (
     run_custom_resources,
     start_account,
 )
-from .template import LocalSettings, Template, load_template
+from .template import LocalSettings, Template, load_template, with_env_vars
 
 MAX_REQUEST_LINE = 10_240
+LAMBDA_API = "Lambda API"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ class StackConfig(RunConfig):
     trace_agent_url: str | None = None
     reload: bool = True
     max_environments: int = DEFAULT_MAX_ENVIRONMENTS
+    # Lambda's Invoke API (as `sam local start-lambda`'s default port).
+    lambda_port: int = 3001
+    # SAM's --env-vars: variables by function logical id, and "Parameters" for all of them.
+    env_vars: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Print the URLs once up (``invoke`` runs a stack quietly).
+    banner: bool = True
 
 
 class Stack(LocalRun[StackConfig]):
@@ -76,16 +84,19 @@ class Stack(LocalRun[StackConfig]):
                 first_port=config.first_port,
                 other_ports=config.other_ports,
                 dynamodb_url=f"http://{HOST}:{config.dynamodb_port}",
+                lambda_url=f"http://{HOST}:{config.lambda_port}",
                 trace_agent_url=trace_agent_url,
                 parameter_overrides=config.parameter_overrides,
                 environ=config.environ,
             ),
         )
+        template = with_env_vars(template, config.env_vars)
         self.template = template
         api_sockets = {
             api.logical_id: self.bind(HOST, api.port, api.logical_id)
             for api in template.apis.values()
         }
+        lambda_socket = self.bind(HOST, config.lambda_port, LAMBDA_API)
         extra_servers = (
             local_agent_apps(self, template, config.agent_port, config.apm_port)
             if config.apm
@@ -114,6 +125,9 @@ class Stack(LocalRun[StackConfig]):
         warming = asyncio.ensure_future(functions.warm())
         try:
             await start_account(self, template, iam, HOST, config.dynamodb_port)
+            lambda_api = LambdaApi(functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
+            self.on_stop(lambda_api.close)
+            await self.serve(lambda_api.create_app(), lambda_socket)
             await run_custom_resources(self, template, functions)
         finally:
             await warming
@@ -125,9 +139,10 @@ class Stack(LocalRun[StackConfig]):
             watcher = asyncio.ensure_future(self._watch(template, functions))
             self.on_stop(lambda: _cancel(watcher))
         self._write_info(template, extra_sockets, trace_agent_url)
-        self._banner(
-            template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
-        )
+        if config.banner:
+            self._banner(
+                template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
+            )
 
     def where(self, host: str, port: int) -> str:
         return f"port {port}"
@@ -167,6 +182,7 @@ class Stack(LocalRun[StackConfig]):
             servers=servers,
             dynamodb=f"http://{HOST}:{self.config.dynamodb_port}/",
             trace_agent=trace_agent,
+            lambda_api=f"http://{HOST}:{self.config.lambda_port}/",
         )
 
     def _banner(
@@ -181,6 +197,8 @@ class Stack(LocalRun[StackConfig]):
                 say(f"  {api.logical_id:<18} {route.method} {url}  → {route.function}{auth}")
         for name, port in extra:
             say(f"  {name:<18} http://{HOST}:{port}/")
+        lambda_url = f"http://{HOST}:{self.config.lambda_port}"
+        say(f"  {LAMBDA_API:<18} {lambda_url}/  (aws lambda invoke --endpoint-url {lambda_url})")
         say(f"  traces go to       {trace_agent_url}")
         for url, path in example_requests(template):
             if url.startswith(f"http://{HOST}:"):

@@ -13,7 +13,7 @@ from typing import Any
 
 from thinker_local.build import BuildError
 from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
-from thinker_local.template import TemplateError
+from thinker_local.template import TemplateError, read_env_vars
 
 
 def add_run_options(
@@ -51,6 +51,32 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
         "agent_port": args.agent_port,
         "apm_port": args.apm_port,
         "parameter_overrides": pairs(args.parameter_overrides, "--parameter-overrides", str),
+    }
+
+
+def add_lambda_options(parser: argparse.ArgumentParser) -> None:
+    """What :func:`lambda_options` reads: --lambda-port, --env-vars (``up`` and ``invoke``)."""
+    parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=3001,
+        help="port of the Lambda Invoke API (3001, as `sam local start-lambda`)",
+    )
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help='the functions\' variables, as `sam local --env-vars`: {"Fn": {"VAR": "value"},'
+        ' "Parameters": {...}}',
+    )
+
+
+def lambda_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What :func:`add_lambda_options` adds, as :class:`~thinker_local.stack.StackConfig`'s
+    fields (TemplateError for an unreadable --env-vars file)."""
+    return {
+        "lambda_port": args.lambda_port,
+        "env_vars": read_env_vars(args.env_vars) if args.env_vars else {},
     }
 
 
