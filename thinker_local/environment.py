@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from .account import Credentials, LocalAccount
 from .build import FunctionImage
+from .lambda_service.debug import DebugSettings, kill_holders, output_of
 from .output import Output
 from .process import spawn, terminate
 from .runtime import Invocation, InvocationResult, RuntimeApi
@@ -67,9 +68,12 @@ class ExecutionEnvironment:
         output: Output,
         credentials: CredentialsSource,
         image: FunctionImage,
+        debug: DebugSettings | None = None,
     ) -> None:
         self.function = function
         self.image = image
+        # Under a debugger: debugpy runs the runtime, and no time limit fires.
+        self._debug = debug
         self._account = account
         self._output = output
         self._credentials_source = credentials
@@ -144,7 +148,12 @@ class ExecutionEnvironment:
         address = await self._runtime.start()
         self._spawned_at = time.monotonic()
         self._process = await spawn(
-            *self.image.command("-m", "awslambdaric", self.function.handler),
+            *self.image.command(
+                *(self._debug.launcher() if self._debug else ()),
+                "-m",
+                "awslambdaric",
+                self.function.handler,
+            ),
             cwd=self.function.code_dir,
             env=self.environment_variables(address, credentials),
             stdout=asyncio.subprocess.PIPE,
@@ -184,6 +193,7 @@ class ExecutionEnvironment:
             return failure
 
         timeout = self.function.timeout_s
+        limit = None if self._debug else timeout
         invocation = Invocation(
             request_id=request_id,
             payload=payload,
@@ -198,7 +208,7 @@ class ExecutionEnvironment:
         submitted = time.monotonic()
         memory_mb: int | None = None
         waiting: set[asyncio.Future[Any]] = {invocation.result, exited}
-        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waiting, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
         if invocation.result in done and self._peak_mb() > self.function.memory_mb:
             # It finished between two looks at its memory, past its size: Lambda had killed it.
             await self._kill_out_of_memory()
@@ -254,7 +264,10 @@ class ExecutionEnvironment:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self._exited), remaining)
         if self._process is not None:
+            output = output_of(self._process.pid) if self._debug else None
             await terminate(self._process)
+            if output is not None:
+                kill_holders(output)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -273,7 +286,7 @@ class ExecutionEnvironment:
         try:
             await asyncio.wait(
                 waiting,
-                timeout=INIT_TIMEOUT_S,
+                timeout=None if self._debug else INIT_TIMEOUT_S,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:

@@ -194,9 +194,14 @@ class LambdaService:
         factory: EnvironmentFactory,
         *,
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
+        """``limits``: a lower environment limit for some functions, by logical id."""
+        limits = limits or {}
         self.pools = {
-            logical_id: FunctionPool(function, factory, max_environments=max_environments)
+            logical_id: FunctionPool(
+                function, factory, max_environments=limits.get(logical_id, max_environments)
+            )
             for logical_id, function in functions.items()
         }
 

@@ -21,6 +21,7 @@ from .custom_resources import create_custom_resources, functions_used
 from .dynamodb import LocalDynamoDB
 from .environment import ExecutionEnvironment
 from .iam import CREDENTIALS_FILE, LocalIam, service_callers
+from .lambda_service.debug import DebugSettings
 from .lifecycle import AGENT_SERVER, APM_SERVER, LocalRun
 from .pool import LambdaService
 from .template import Function, Template
@@ -99,9 +100,13 @@ async def run_custom_resources(
 
 
 def environment_factory(
-    run: LocalRun[Any], iam: LocalIam, images: dict[str, FunctionImage]
+    run: LocalRun[Any],
+    iam: LocalIam,
+    images: dict[str, FunctionImage],
+    debug: DebugSettings | None = None,
 ) -> Callable[[Function], ExecutionEnvironment]:
-    """Execution environments for the functions, each with its role's credentials."""
+    """Execution environments for the functions, each with its role's credentials (the one
+    ``debug`` names under debugpy)."""
 
     def create(function: Function) -> ExecutionEnvironment:
         return ExecutionEnvironment(
@@ -110,6 +115,7 @@ def environment_factory(
             output=run.output,
             credentials=iam,
             image=images[function.logical_id],
+            debug=debug if debug and debug.function == function.logical_id else None,
         )
 
     return create

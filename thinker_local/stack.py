@@ -27,7 +27,8 @@ from .build import FunctionImages
 from .gateway import Gateway
 from .iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
 from .lambda_service import LambdaApi
-from .lifecycle import LocalRun, RunConfig
+from .lambda_service.debug import DebugSettings, debug_image
+from .lifecycle import LocalRun, RunConfig, StackError
 from .output import Output
 from .pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
 from .services import (
@@ -62,6 +63,8 @@ class StackConfig(RunConfig):
     env_vars: dict[str, dict[str, str]] = field(default_factory=dict)
     # Print the URLs once up (``invoke`` runs a stack quietly).
     banner: bool = True
+    # A function whose environment runs under debugpy (SAM's --debug-function and -d).
+    debug: DebugSettings | None = None
 
 
 class Stack(LocalRun[StackConfig]):
@@ -106,9 +109,16 @@ class Stack(LocalRun[StackConfig]):
             (name, self.bind(HOST, port, name), app) for name, port, app in extra_servers
         ]
         self.check_free(HOST, config.dynamodb_port, "DynamoDB")
+        debug = config.debug
+        if debug is not None:
+            if debug.function not in template.functions:
+                raise StackError(f"--debug-function {debug.function}: no such function")
+            self.check_free(HOST, debug.port, "debugger")
         images = await FunctionImages(
             config.build_dir, template.path.parent, self.output
         ).for_functions(template.functions)
+        if debug is not None:
+            images[debug.function] = debug_image(images[debug.function], config.build_dir)
 
         for name, sock, app in extra_sockets:
             await self.serve(app, sock)
@@ -117,8 +127,10 @@ class Stack(LocalRun[StackConfig]):
         iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
         functions = LambdaService(
             template.functions,
-            environment_factory(self, iam, images),
+            environment_factory(self, iam, images, debug),
             max_environments=config.max_environments,
+            # One process listens on the debug port.
+            limits={debug.function: 1} if debug else None,
         )
         self.on_stop(functions.close)
         # Environments start as soon as their role's credentials are there.
@@ -200,6 +212,9 @@ class Stack(LocalRun[StackConfig]):
         lambda_url = f"http://{HOST}:{self.config.lambda_port}"
         say(f"  {LAMBDA_API:<18} {lambda_url}/  (aws lambda invoke --endpoint-url {lambda_url})")
         say(f"  traces go to       {trace_agent_url}")
+        if self.config.debug is not None:
+            debug = self.config.debug
+            say(f"  {debug.function} waits for a debugger (debugpy) on {debug.address}")
         for url, path in example_requests(template):
             if url.startswith(f"http://{HOST}:"):
                 say("Try:")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import sys
@@ -36,7 +37,7 @@ from thinker_local.commands.serving import (
 )
 from thinker_local.harness.ports import free_ports
 from thinker_local.lambda_service.client import lambda_client
-from thinker_local.lifecycle import INFO_FILE, StackError
+from thinker_local.lifecycle import INFO_FILE, StackError, stop_on_signals
 from thinker_local.output import Output
 from thinker_local.stack import Stack, StackConfig
 from thinker_local.template import TemplateError
@@ -79,10 +80,11 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        if options["env_vars"] or options["parameter_overrides"]:
+        if options["env_vars"] or options["parameter_overrides"] or options["debug"]:
             print(
-                f"error: a stack runs on {options['state_dir']} with its own variables and"
-                " parameters: stop it to invoke with --env-vars or --parameter-overrides",
+                f"error: a stack runs on {options['state_dir']} with its own variables,"
+                " parameters and environments: stop it to invoke with --env-vars,"
+                " --parameter-overrides or --debug-function",
                 file=sys.stderr,
             )
             return 2
@@ -147,18 +149,32 @@ def _invoke_in_own_stack(options: dict[str, Any], args: argparse.Namespace, even
     stack = Stack(config, Output(sys.stderr))
 
     async def once() -> int:
-        try:
-            await stack.start()
-            return await asyncio.to_thread(
-                _invoke,
-                f"http://127.0.0.1:{lambda_port}",
-                config.state_dir,
-                args.function,
-                event,
-                tail=False,
-            )
-        finally:
-            await stack.close()
+        async with stop_on_signals() as stop:
+            stopped = asyncio.ensure_future(stop.wait())
+            started = asyncio.ensure_future(stack.start())
+            try:
+                await asyncio.wait({started, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if stopped.done():
+                    return 130
+                started.result()
+                invoked = asyncio.ensure_future(
+                    asyncio.to_thread(
+                        _invoke,
+                        f"http://127.0.0.1:{lambda_port}",
+                        config.state_dir,
+                        args.function,
+                        event,
+                        tail=False,
+                    )
+                )
+                await asyncio.wait({invoked, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                return invoked.result() if invoked.done() else 130
+            finally:
+                for task in (started, stopped):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+                await stack.close()
 
     try:
         return asyncio.run(once())

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from thinker_local.build import BuildError
+from thinker_local.lambda_service.debug import DebugSettings
 from thinker_local.lifecycle import AlreadyRunning, LocalRun, StackError, stop_on_signals
 from thinker_local.template import TemplateError, read_env_vars
 
@@ -55,7 +56,8 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def add_lambda_options(parser: argparse.ArgumentParser) -> None:
-    """What :func:`lambda_options` reads: --lambda-port, --env-vars (``up`` and ``invoke``)."""
+    """What :func:`lambda_options` reads: --lambda-port, --env-vars, --debug-function and
+    --debug-port (``up`` and ``invoke``)."""
     parser.add_argument(
         "--lambda-port",
         type=int,
@@ -69,14 +71,26 @@ def add_lambda_options(parser: argparse.ArgumentParser) -> None:
         help='the functions\' variables, as `sam local --env-vars`: {"Fn": {"VAR": "value"},'
         ' "Parameters": {...}}',
     )
+    parser.add_argument(
+        "--debug-function",
+        metavar="FUNCTION",
+        help="run this function (logical id) under debugpy, waiting for a debugger",
+    )
+    parser.add_argument(
+        "-d", "--debug-port", type=int, metavar="PORT", help="where debugpy listens (127.0.0.1)"
+    )
 
 
 def lambda_options(args: argparse.Namespace) -> dict[str, Any]:
     """What :func:`add_lambda_options` adds, as :class:`~thinker_local.stack.StackConfig`'s
-    fields (TemplateError for an unreadable --env-vars file)."""
+    fields (ValueError for an unreadable --env-vars file, or a debug option without the other)."""
+    if (args.debug_function is None) != (args.debug_port is None):
+        raise ValueError("--debug-function and --debug-port go together")
+    debug = DebugSettings(args.debug_function, args.debug_port) if args.debug_function else None
     return {
         "lambda_port": args.lambda_port,
         "env_vars": read_env_vars(args.env_vars) if args.env_vars else {},
+        "debug": debug,
     }
 
 
