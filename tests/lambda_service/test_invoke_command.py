@@ -61,6 +61,33 @@ def test_invoke_runs_each_sample_event_through_the_running_stack(
     assert f"REPORT RequestId: {request_id}" in stack.output()
 
 
+@pytest.mark.parametrize("function", sorted(SAMPLES.values()))
+def test_invoke_takes_sam_local_generate_events_output_as_given(
+    stack: StackProcess, function: str
+) -> None:
+    generated = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "sam"),
+            "local",
+            "generate-event",
+            "apigateway",
+            "aws-proxy",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    completed = _invoke(
+        function, "-e", "-", "--state-dir", str(stack.state_dir), stdin=generated.stdout
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    # The function answered the generated POST /path/to/resource with a proxy response.
+    assert isinstance(json.loads(completed.stdout)["statusCode"], int)
+
+
 def test_invoke_refuses_env_vars_while_a_stack_runs(stack: StackProcess, tmp_path: Path) -> None:
     env_vars = tmp_path / "env.json"
     env_vars.write_text('{"Parameters": {"THINKER_THINK_DELAY": "1"}}')

@@ -40,8 +40,12 @@ class DebugSettings:
         return f"{HOST}:{self.port}"
 
     def launcher(self) -> tuple[str, ...]:
-        """The interpreter's arguments that run the rest of the command under debugpy."""
-        return ("-m", "debugpy", "--listen", self.address, "--wait-for-client")
+        """The interpreter's arguments that run the rest of the command under debugpy (frozen
+        standard modules off: debugpy could miss their breakpoints)."""
+        return (
+            "-Xfrozen_modules=off",
+            *("-m", "debugpy", "--listen", self.address, "--wait-for-client"),
+        )
 
 
 def debug_image(image: FunctionImage, build_dir: Path) -> FunctionImage:
