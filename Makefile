@@ -7,9 +7,9 @@ PYTHON := .venv/bin/python
 up: venv
 	$(PYTHON) -m thinker_local up
 
-## invoke: run one function once, as `sam local invoke` (ARGS='ThinkerApiFunction -e events/think.json')
+## invoke: run one function once, as `sam local invoke`; stdout is the result (ARGS='ThinkerApiFunction -e events/think.json')
 invoke: venv
-	$(PYTHON) -m thinker_local invoke $(ARGS)
+	@$(PYTHON) -m thinker_local invoke $(ARGS)
 
 ## test: run the test suite (first obtaining what it needs from the system: scripts/test-prerequisites)
 test: venv

@@ -201,6 +201,19 @@ def test_the_client_context_reaches_the_handler(lambda_stack: LambdaStack) -> No
     assert _answer(answer)["custom"] == {"who": "test"}
 
 
+def test_a_client_context_that_is_not_base64_json_is_invalid_request_content(
+    lambda_stack: LambdaStack,
+) -> None:
+    with pytest.raises(ClientError) as raised:
+        lambda_stack.client().invoke(FunctionName=CALLEE, ClientContext="not base64 json")
+
+    assert _error(raised) == (
+        400,
+        "InvalidRequestContentException",
+        "Client context must be a valid Base64-encoded JSON object.",
+    )
+
+
 def test_a_function_invokes_another_through_boto3_with_its_role(
     lambda_stack: LambdaStack,
 ) -> None:
