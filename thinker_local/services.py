@@ -96,7 +96,8 @@ async def run_custom_resources(
         run.output.info(f"custom resource {reason}")
     for logical_id in functions_used(template.custom_resources):
         if not template.functions[logical_id].eager:
-            await functions.pools[logical_id].close()
+            # Stopped, not closed: the Lambda API or `invoke` may still call it.
+            await functions.pools[logical_id].recycle()
 
 
 def environment_factory(

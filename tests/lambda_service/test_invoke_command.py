@@ -88,6 +88,27 @@ def test_invoke_takes_sam_local_generate_events_output_as_given(
     assert isinstance(json.loads(completed.stdout)["statusCode"], int)
 
 
+def test_a_function_only_the_seed_used_can_still_be_invoked(stack: StackProcess) -> None:
+    # A Delete for the seed's custom resource, whose response URL nothing listens on.
+    event = {
+        "RequestType": "Delete",
+        "ResponseURL": "http://127.0.0.1:9/response",
+        "StackId": "stack",
+        "RequestId": "request",
+        "LogicalResourceId": "ThoughtsSeed",
+        "ResourceProperties": {},
+    }
+
+    completed = _invoke(
+        "SeedThoughtsFunction", "-e", "-", "--state-dir", str(stack.state_dir),
+        stdin=json.dumps(event),
+    )  # fmt: skip
+
+    assert completed.returncode == 1
+    assert json.loads(completed.stdout)["errorType"] == "URLError"
+    assert "REPORT RequestId: " in completed.stderr
+
+
 def test_invoke_refuses_env_vars_while_a_stack_runs(stack: StackProcess, tmp_path: Path) -> None:
     env_vars = tmp_path / "env.json"
     env_vars.write_text('{"Parameters": {"THINKER_THINK_DELAY": "1"}}')

@@ -122,6 +122,8 @@ class LambdaApi:
             result = await self._functions.invoke(
                 named.logical_id, payload, request_id, client_context
             )
+        except RuntimeError as error:  # no environment: the pool is closing, or no credentials
+            raise errors.service_error(str(error)) from None
         finally:
             log = self._tails.take(request_id) if tail else None
         return _result_response(result, request_id, log), "RequestResponse"

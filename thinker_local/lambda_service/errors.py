@@ -83,6 +83,11 @@ def request_too_large(size: int, event: bool) -> LambdaError:
     return _user(413, "RequestEntityTooLargeException", message)
 
 
+def service_error(message: str) -> LambdaError:
+    """Lambda could not run the function (here: the stack is stopping, or a role is missing)."""
+    return LambdaError(500, "ServiceException", {"Type": "Service", "message": message})
+
+
 def unknown_operation() -> LambdaError:
     """A method and path that are no operation of Lambda's API."""
     return _user(404, "UnknownOperationException", "Unknown operation")
