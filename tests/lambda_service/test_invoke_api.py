@@ -156,6 +156,15 @@ def test_payloads_over_lambdas_limits_are_request_too_large(lambda_stack: Lambda
     )
 
 
+def test_an_unknown_invocation_type_is_a_validation_error(lambda_stack: LambdaStack) -> None:
+    with pytest.raises(ClientError) as raised:
+        lambda_stack.client().invoke(FunctionName=CALLEE, InvocationType="Later")
+
+    status, code, message = _error(raised)
+    assert (status, code) == (400, "ValidationException")
+    assert "Member must satisfy enum value set: [RequestResponse, Event, DryRun]" in message
+
+
 def test_an_event_invocation_is_accepted_at_once_then_run(lambda_stack: LambdaStack) -> None:
     marker = f"event-{uuid.uuid4()}"
     answer = lambda_stack.client().invoke(

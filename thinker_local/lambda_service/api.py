@@ -97,15 +97,7 @@ class LambdaApi:
         named = self._authorized(request, body)
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type not in INVOCATION_TYPES:
-            raise LambdaError(
-                400,
-                "ValidationException",
-                {
-                    "message": f"1 validation error detected: Value '{invocation_type}' at"
-                    " 'invocationType' failed to satisfy constraint: Member must satisfy enum"
-                    f" value set: [{', '.join(INVOCATION_TYPES)}]"
-                },
-            )
+            raise errors.invalid_invocation_type(invocation_type, INVOCATION_TYPES)
         if invocation_type == "DryRun":
             return web.Response(status=204, headers={REQUEST_ID_HEADER: request_id}), "DryRun"
         payload = _json_payload(body)

@@ -10,6 +10,7 @@ front door sends them. A too-large request is ``RequestEntityTooLargeException``
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,17 @@ def resource_not_found(arn: str) -> LambdaError:
 
 def invalid_parameter(message: str) -> LambdaError:
     return _user(400, "InvalidParameterValueException", message)
+
+
+def invalid_invocation_type(value: str, allowed: Sequence[str]) -> LambdaError:
+    return LambdaError(
+        400,
+        "ValidationException",
+        {
+            "message": f"1 validation error detected: Value '{value}' at 'invocationType' failed"
+            f" to satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+        },
+    )
 
 
 def invalid_request_content(message: str) -> LambdaError:
