@@ -5,11 +5,12 @@ Start-up, in order: take the state directory's lock (one stack at a time), bind 
 layers, runtime: :mod:`thinker_local.build`; nothing when nothing changed), start the Datadog
 agent and the APM views, moto with the template's tables, each function's role and the
 developer's user, with IAM then enforced (:mod:`thinker_local.iam`), the Lambda service (one
-warm environment per API function, with its role's credentials), the template's custom
-resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
-environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
-reverse order. The services it shares with ``make sam-local`` are :mod:`thinker_local.services`'s,
-the run from start to stop :mod:`thinker_local.lifecycle`'s.
+warm environment per API function, with its role's credentials), Lambda's Invoke API
+(:mod:`thinker_local.lambda_service`), the template's custom resources (the seed), then one
+gateway per API. Then it prints the URLs, recycles a function's environments when its code
+changes, and on Ctrl-C or SIGTERM stops everything it started, in reverse order. The services
+it shares with ``make sam-local`` are :mod:`thinker_local.services`'s, the run from start to stop
+:mod:`thinker_local.lifecycle`'s.
 """
 
 from __future__ import annotations
