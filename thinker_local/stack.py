@@ -139,8 +139,9 @@ class Stack(LocalRun[StackConfig]):
         try:
             await start_account(self, template, iam, HOST, config.dynamodb_port)
             lambda_api = LambdaApi(functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
-            self.on_stop(lambda_api.close)
             await self.serve(lambda_api.create_app(), lambda_socket)
+            # Before the server's own stop, which would wait for the invocations under way.
+            self.on_stop(lambda_api.close)
             await run_custom_resources(self, template, functions)
         finally:
             await warming

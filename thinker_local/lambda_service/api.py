@@ -14,6 +14,7 @@ failure is one of Lambda's error answers (:mod:`.errors`).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -60,6 +61,9 @@ class LambdaApi:
         self._output = output
         self._tails = LogTails(output)
         self.events = EventInvocations(self._run, output)
+        # Synchronous invocations under way: the stop ends them (a debugged one may never end).
+        self._running: set[asyncio.Future[InvocationResult]] = set()
+        self._closing = False
 
     def create_app(self) -> web.Application:
         # One byte over the limit is enough to tell a too-large request (answered below).
@@ -69,6 +73,11 @@ class LambdaApi:
         return app
 
     async def close(self) -> None:
+        """Stop: the synchronous invocations under way answer ServiceException, the Event
+        invocations not finished are dropped."""
+        self._closing = True
+        for invocation in self._running:
+            invocation.cancel()
         await self.events.close()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -110,10 +119,17 @@ class LambdaApi:
         tail = request.headers.get("X-Amz-Log-Type") == "Tail"
         if tail:
             self._tails.watch(request_id)
+        invocation = asyncio.ensure_future(
+            self._functions.invoke(named.logical_id, payload, request_id, client_context)
+        )
+        self._running.add(invocation)
+        invocation.add_done_callback(self._running.discard)
         try:
-            result = await self._functions.invoke(
-                named.logical_id, payload, request_id, client_context
-            )
+            result = await invocation
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            raise errors.service_error("the local stack is stopping") from None
         except RuntimeError as error:  # no environment: the pool is closing, or no credentials
             raise errors.service_error(str(error)) from None
         finally:
