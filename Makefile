@@ -1,11 +1,15 @@
 # The project's commands. Each sets up .venv (Python 3.12, pinned dependencies) on first use.
 PYTHON := .venv/bin/python
 
-.PHONY: up test lint venv lock bench
+.PHONY: up invoke test lint venv lock bench
 
 ## up: run the whole system locally (gateway, Lambda environments, DynamoDB, agent, APM)
 up: venv
 	$(PYTHON) -m thinker_local up
+
+## invoke: run one function once, as `sam local invoke`; stdout is the result (ARGS='ThinkerApiFunction -e events/think.json')
+invoke: venv
+	@$(PYTHON) -m thinker_local invoke $(ARGS)
 
 ## test: run the test suite (first obtaining what it needs from the system: scripts/test-prerequisites)
 test: venv

@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Sequence
 
 # Each module defines ``register(subparsers)``, which adds its parser and sets ``func``.
-COMMANDS: tuple[str, ...] = ("up", "sam", "call", "trace", "logs", "load")
+COMMANDS: tuple[str, ...] = ("up", "invoke", "sam", "call", "trace", "logs", "load")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,6 +34,8 @@ def faults_stack(
         str(port),
         "--dynamodb-port",
         str(free_port()),
+        "--lambda-port",
+        str(free_port()),
         "--no-apm",
         "--no-reload",
         "--max-environments",

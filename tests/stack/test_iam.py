@@ -44,7 +44,7 @@ class IamStack:
 @pytest.fixture(scope="module")
 def iam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamStack]:
     tmp = tmp_path_factory.mktemp("iam")
-    signed, open_, dynamodb, agent, apm = (free_port() for _ in range(5))
+    signed, open_, dynamodb, agent, apm, lambda_port = (free_port() for _ in range(6))
     args = up_command(
         "--template", str(IAM_TEMPLATE),
         "--state-dir", str(tmp / "state"),
@@ -53,6 +53,7 @@ def iam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamStack]:
         "--dynamodb-port", str(dynamodb),
         "--agent-port", str(agent),
         "--apm-port", str(apm),
+        "--lambda-port", str(lambda_port),
         "--no-reload",
         "--max-environments", "2",
     )  # fmt: skip

@@ -29,6 +29,8 @@ def _busy_stack(tmp_path: Path) -> tuple[list[str], str]:
         str(port),
         "--dynamodb-port",
         str(free_port()),
+        "--lambda-port",
+        str(free_port()),
         "--no-apm",
     )
     return args, f"http://127.0.0.1:{port}"
@@ -94,6 +96,8 @@ def test_a_code_change_gives_the_function_fresh_environments(tmp_path: Path) -> 
         "--port",
         str(port),
         "--dynamodb-port",
+        str(free_port()),
+        "--lambda-port",
         str(free_port()),
         "--no-apm",
     )

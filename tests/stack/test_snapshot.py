@@ -87,6 +87,8 @@ def test_the_seed_trace_matches_the_snapshot(
         str(free_port()),
         "--dynamodb-port",
         str(free_port()),
+        "--lambda-port",
+        str(free_port()),
         "--no-apm",
         "--no-reload",
         "--trace-agent-url",

@@ -75,7 +75,9 @@ class FakeEnvironment:
             raise RuntimeError("the environment failed to start")
         self.started = True
 
-    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult:
+    async def invoke(
+        self, payload: bytes, request_id: str, client_context: str | None = None
+    ) -> InvocationResult:
         """The handler's result; stopping the environment mid-way ends it, as a killed process."""
         assert self.alive, "invoked a stopped or crashed environment"
         assert not self.busy, "two invocations at once in one environment"

@@ -1,4 +1,6 @@
-"""AWS Signature Version 4 checks for API Gateway routes with ``AWS_IAM`` auth.
+"""AWS Signature Version 4 checks for API Gateway routes with ``AWS_IAM`` auth (and for the local
+Lambda Invoke API, :mod:`thinker_local.lambda_service`, which answers the same failures in
+Lambda's error shape).
 
 The request's canonical form is rebuilt the way AWS rebuilds it on its side (URI-encoded path,
 query parameters decoded then re-encoded per RFC 3986 and sorted, the signed headers, the payload
@@ -52,10 +54,12 @@ def verify(
     account: LocalAccount,
     keys: Callable[[str], Credentials | None],
     now: datetime | None = None,
+    expected_service: str = SERVICE,
 ) -> SignedBy:
     """Check the request's SigV4 signature; :class:`SignatureError` says why it fails.
 
-    ``keys`` gives the credentials an access key stands for (None: a key nobody was given).
+    ``keys`` gives the credentials an access key stands for (None: a key nobody was given);
+    ``expected_service`` is the signing name of the service called (``lambda`` for Lambda's API).
     """
     now = now or datetime.now(UTC)
     authorization = _header(headers, "authorization")
@@ -98,9 +102,9 @@ def verify(
         )
     if region != account.region:
         raise SignatureError.invalid("Credential should be scoped to a valid region. ")
-    if service != SERVICE:
+    if service != expected_service:
         raise SignatureError.invalid(
-            f"Credential should be scoped to correct service: '{SERVICE}'. "
+            f"Credential should be scoped to correct service: '{expected_service}'. "
         )
     signed_headers = parameters["SignedHeaders"].split(";")
     if "host" not in signed_headers:

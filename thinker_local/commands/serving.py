@@ -13,9 +13,10 @@ from typing import Any
 
 from thinker_local.build import BuildError
 from thinker_local.errors import StackError
+from thinker_local.lambda_service.debug import DebugSettings
 from thinker_local.run.lifecycle import AlreadyRunning, LocalRun, stop_on_signals
 from thinker_local.store.retention import DEFAULT_MAX_AGE_S, DEFAULT_MAX_BYTES, Retention
-from thinker_local.template import TemplateError
+from thinker_local.template import TemplateError, read_env_vars
 
 
 def add_run_options(
@@ -70,6 +71,45 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
             max_age_s=args.trace_retention_days * 86400,
             max_bytes=int(args.trace_retention_mb * 2**20),
         ),
+    }
+
+
+def add_lambda_options(parser: argparse.ArgumentParser) -> None:
+    """What :func:`lambda_options` reads: --lambda-port, --env-vars, --debug-function and
+    --debug-port (``up`` and ``invoke``)."""
+    parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=3001,
+        help="port of the Lambda Invoke API (3001, as `sam local start-lambda`)",
+    )
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help='the functions\' variables, as `sam local --env-vars`: {"Fn": {"VAR": "value"},'
+        ' "Parameters": {...}}',
+    )
+    parser.add_argument(
+        "--debug-function",
+        metavar="FUNCTION",
+        help="run this function (logical id) under debugpy, waiting for a debugger",
+    )
+    parser.add_argument(
+        "-d", "--debug-port", type=int, metavar="PORT", help="where debugpy listens (127.0.0.1)"
+    )
+
+
+def lambda_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What :func:`add_lambda_options` adds, as :class:`~thinker_local.stack.StackConfig`'s
+    fields (ValueError for an unreadable --env-vars file, or a debug option without the other)."""
+    if (args.debug_function is None) != (args.debug_port is None):
+        raise ValueError("--debug-function and --debug-port go together")
+    debug = DebugSettings(args.debug_function, args.debug_port) if args.debug_function else None
+    return {
+        "lambda_port": args.lambda_port,
+        "env_vars": read_env_vars(args.env_vars) if args.env_vars else {},
+        "debug": debug,
     }
 
 

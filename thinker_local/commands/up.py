@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from thinker_local.commands.serving import (
+    add_lambda_options,
     add_run_options,
+    lambda_options,
     pairs,
     run_options,
     serve_until_stopped,
@@ -54,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--max-environments", type=int, default=10, help="environments per function at most (10)"
     )
+    add_lambda_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 trace_agent_url=args.trace_agent_url,
                 reload=args.reload,
                 max_environments=args.max_environments,
+                **lambda_options(args),
             )
         )
     )

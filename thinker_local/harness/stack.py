@@ -54,6 +54,8 @@ class StackInfo:
     apm: str | None
     dynamodb: str | None
     trace_agent: str
+    # The Lambda Invoke API (``make up`` only).
+    lambda_api: str | None = None
 
     @classmethod
     def from_json(cls, info: Mapping[str, Any]) -> StackInfo:
@@ -68,6 +70,7 @@ class StackInfo:
             apm=url(info["apm"]),
             dynamodb=url(info["dynamodb"]),
             trace_agent=str(info["trace_agent"]),
+            lambda_api=url(info.get("lambda")),
         )
 
     @property
@@ -237,7 +240,7 @@ def local_stack(
     ``options`` go to ``up`` as they are (``--max-environments 2``, ``--template ...``); the
     code is watched only with ``reload``.
     """
-    api, microservice, dynamodb, agent, apm = free_ports(5)
+    api, microservice, dynamodb, agent, apm, lambda_port = free_ports(6)
     state_dir = directory / "state"
     args = up_command(
         "--state-dir", str(state_dir),
@@ -246,6 +249,7 @@ def local_stack(
         "--dynamodb-port", str(dynamodb),
         "--agent-port", str(agent),
         "--apm-port", str(apm),
+        "--lambda-port", str(lambda_port),
         *([] if reload else ["--no-reload"]),
         *options,
     )  # fmt: skip

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from ..aws.account import Credentials, LocalAccount
 from ..build import FunctionImage
+from ..lambda_service.debug import DebugSettings, kill_holders, output_of
 from ..output import Output
 from ..process import spawn, terminate
 from ..template import Function
@@ -67,9 +68,12 @@ class ExecutionEnvironment:
         output: Output,
         credentials: CredentialsSource,
         image: FunctionImage,
+        debug: DebugSettings | None = None,
     ) -> None:
         self.function = function
         self.image = image
+        # Under a debugger: debugpy runs the runtime, and no time limit fires.
+        self._debug = debug
         self._account = account
         self._output = output
         self._credentials_source = credentials
@@ -144,7 +148,12 @@ class ExecutionEnvironment:
         address = await self._runtime.start()
         self._spawned_at = time.monotonic()
         self._process = await spawn(
-            *self.image.command("-m", "awslambdaric", self.function.handler),
+            *self.image.command(
+                *(self._debug.launcher() if self._debug else ()),
+                "-m",
+                "awslambdaric",
+                self.function.handler,
+            ),
             cwd=self.function.code_dir,
             env=self.environment_variables(address, credentials),
             stdout=asyncio.subprocess.PIPE,
@@ -157,7 +166,9 @@ class ExecutionEnvironment:
             asyncio.create_task(self._watch_memory()),
         ]
 
-    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult:
+    async def invoke(
+        self, payload: bytes, request_id: str, client_context: str | None = None
+    ) -> InvocationResult:
         """Run one invocation to its end: a result, an error, a crash or a timeout."""
         runtime, exited = self._runtime, self._exited
         assert runtime is not None, "start() first"
@@ -166,12 +177,14 @@ class ExecutionEnvironment:
         self._invocations += 1
         self._working.set()
         try:
-            return await self._invoke(payload, request_id, first)
+            return await self._invoke(payload, request_id, first, client_context)
         finally:
             if not exited.done():
                 self._working.clear()
 
-    async def _invoke(self, payload: bytes, request_id: str, first: bool) -> InvocationResult:
+    async def _invoke(
+        self, payload: bytes, request_id: str, first: bool, client_context: str | None
+    ) -> InvocationResult:
         runtime, exited = self._runtime, self._exited
         assert runtime is not None
         assert exited is not None
@@ -180,12 +193,14 @@ class ExecutionEnvironment:
             return failure
 
         timeout = self.function.timeout_s
+        limit = None if self._debug else timeout
         invocation = Invocation(
             request_id=request_id,
             payload=payload,
             function_arn=self._function_arn(),
             deadline_ms=int((time.time() + timeout) * 1000),
             trace_id=_xray_trace_header(),
+            client_context=client_context,
         )
         self._request_id = request_id
         self._log(f"START RequestId: {request_id} Version: $LATEST")
@@ -193,7 +208,7 @@ class ExecutionEnvironment:
         submitted = time.monotonic()
         memory_mb: int | None = None
         waiting: set[asyncio.Future[Any]] = {invocation.result, exited}
-        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waiting, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
         if invocation.result in done and self._peak_mb() > self.function.memory_mb:
             # It finished between two looks at its memory, past its size: Lambda had killed it.
             await self._kill_out_of_memory()
@@ -249,7 +264,10 @@ class ExecutionEnvironment:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self._exited), remaining)
         if self._process is not None:
+            output = output_of(self._process.pid) if self._debug else None
             await terminate(self._process)
+            if output is not None:
+                kill_holders(output)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -268,7 +286,7 @@ class ExecutionEnvironment:
         try:
             await asyncio.wait(
                 waiting,
-                timeout=INIT_TIMEOUT_S,
+                timeout=None if self._debug else INIT_TIMEOUT_S,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:

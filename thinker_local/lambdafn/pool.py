@@ -45,7 +45,9 @@ class Environment(Protocol):
 
     async def start(self) -> None: ...
 
-    async def invoke(self, payload: bytes, request_id: str) -> InvocationResult: ...
+    async def invoke(
+        self, payload: bytes, request_id: str, client_context: str | None = None
+    ) -> InvocationResult: ...
 
     async def stop(self) -> None: ...
 
@@ -85,11 +87,15 @@ class FunctionPool:
     def pids(self) -> set[int]:
         return {env.pid for env in self._all if env.pid is not None and env not in self._stopping}
 
-    async def invoke(self, payload: bytes, request_id: str | None = None) -> InvocationResult:
+    async def invoke(
+        self, payload: bytes, request_id: str | None = None, client_context: str | None = None
+    ) -> InvocationResult:
         """Run one invocation in an environment of this function."""
         environment = await self._acquire()
         try:
-            return await environment.invoke(payload, request_id or str(uuid.uuid4()))
+            return await environment.invoke(
+                payload, request_id or str(uuid.uuid4()), client_context
+            )
         finally:
             await self._release(environment)
 
@@ -120,11 +126,12 @@ class FunctionPool:
         if retired:
             await self._discard(environment)
 
-    async def recycle(self) -> None:
-        """The code changed: retire every environment (idle ones stop now, busy ones after their
-        invocation), and prepare a fresh one if the function had any or is eager."""
+    async def recycle(self, *, prepare: bool = True) -> None:
+        """Retire every environment (idle ones stop now, busy ones after their invocation); with
+        ``prepare`` (the code changed), start a fresh one if the function had any or is eager."""
         async with self._changed:
-            prepare = not self._closed and (self.function.eager or bool(self._serving()))
+            prepare = prepare and not self._closed
+            prepare = prepare and (self.function.eager or bool(self._serving()))
             idle, self._idle = self._idle, []
             self._retired |= self._all
         await asyncio.gather(
@@ -220,14 +227,25 @@ class LambdaService:
         factory: EnvironmentFactory,
         *,
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
+        """``limits``: a lower environment limit for some functions, by logical id."""
+        limits = limits or {}
         self.pools = {
-            logical_id: FunctionPool(function, factory, max_environments=max_environments)
+            logical_id: FunctionPool(
+                function, factory, max_environments=limits.get(logical_id, max_environments)
+            )
             for logical_id, function in functions.items()
         }
 
-    async def invoke(self, function: str, payload: bytes) -> InvocationResult:
-        return await self.pools[function].invoke(payload)
+    async def invoke(
+        self,
+        function: str,
+        payload: bytes,
+        request_id: str | None = None,
+        client_context: str | None = None,
+    ) -> InvocationResult:
+        return await self.pools[function].invoke(payload, request_id, client_context)
 
     async def warm(self) -> None:
         """Start one environment for each function that serves an API."""

@@ -51,6 +51,8 @@ class Invocation:
     function_arn: str
     deadline_ms: int
     trace_id: str
+    # The caller's ClientContext, as JSON (the Invoke API's header decoded from base64), or None.
+    client_context: str | None = None
     result: asyncio.Future[InvocationResult] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -111,15 +113,16 @@ class RuntimeApi:
             self._waiting.discard(task)
         invocation.started_at = time.monotonic()
         self._current = invocation
+        headers = {
+            "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": invocation.function_arn,
+            "Lambda-Runtime-Trace-Id": invocation.trace_id,
+        }
+        if invocation.client_context is not None:
+            headers["Lambda-Runtime-Client-Context"] = invocation.client_context
         return web.Response(
-            body=invocation.payload,
-            content_type="application/json",
-            headers={
-                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": invocation.function_arn,
-                "Lambda-Runtime-Trace-Id": invocation.trace_id,
-            },
+            body=invocation.payload, content_type="application/json", headers=headers
         )
 
     async def _response(self, request: web.Request) -> web.Response:

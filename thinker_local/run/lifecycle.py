@@ -182,13 +182,15 @@ class LocalRun[C: RunConfig]:
         servers: dict[str, str],
         dynamodb: str,
         trace_agent: str,
+        lambda_api: str | None = None,
     ) -> None:
         """``up.json``, written once everything serves: what runs where, for people and tools.
 
         Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis``
         maps each API's logical id to its URL, ``servers`` each extra server's name to its URL,
         ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
-        account's IAM too), ``trace_agent`` where traces go. It is written to a temporary name
+        account's IAM too), ``trace_agent`` where traces go, ``lambda`` the Lambda Invoke API's
+        URL or null (``make sam-local`` serves none). It is written to a temporary name
         and renamed, so a reader never sees half of it.
         """
         info = {
@@ -202,6 +204,7 @@ class LocalRun[C: RunConfig]:
             "apm": servers.get(APM_SERVER),
             "dynamodb": dynamodb,
             "trace_agent": trace_agent,
+            "lambda": lambda_api,
         }
         path = self.state_dir / INFO_FILE
         partial = path.with_suffix(".json.partial")

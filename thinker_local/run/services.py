@@ -20,6 +20,7 @@ from ..aws.custom_resources import create_custom_resources, functions_used
 from ..aws.dynamodb import LocalDynamoDB
 from ..aws.iam import CREDENTIALS_FILE, LocalIam, service_callers
 from ..build import FunctionImage
+from ..lambda_service.debug import DebugSettings
 from ..lambdafn.environment import ExecutionEnvironment
 from ..lambdafn.pool import LambdaService
 from ..store.invocations import FunctionInfo
@@ -101,13 +102,18 @@ async def run_custom_resources(
         run.output.info(f"custom resource {reason}")
     for logical_id in functions_used(template.custom_resources):
         if not template.functions[logical_id].eager:
-            await functions.pools[logical_id].close()
+            # Stopped, not closed: the Lambda API or `invoke` may still call it.
+            await functions.pools[logical_id].recycle(prepare=False)
 
 
 def environment_factory(
-    run: LocalRun[Any], iam: LocalIam, images: dict[str, FunctionImage]
+    run: LocalRun[Any],
+    iam: LocalIam,
+    images: dict[str, FunctionImage],
+    debug: DebugSettings | None = None,
 ) -> Callable[[Function], ExecutionEnvironment]:
-    """Execution environments for the functions, each with its role's credentials."""
+    """Execution environments for the functions, each with its role's credentials (the one
+    ``debug`` names under debugpy)."""
 
     def create(function: Function) -> ExecutionEnvironment:
         return ExecutionEnvironment(
@@ -116,6 +122,7 @@ def environment_factory(
             output=run.output,
             credentials=iam,
             image=images[function.logical_id],
+            debug=debug if debug and debug.function == function.logical_id else None,
         )
 
     return create

@@ -5,12 +5,12 @@ Start-up, in order: take the state directory's lock (one stack at a time), bind 
 layers, runtime: :mod:`thinker_local.build`; nothing when nothing changed), start the Datadog
 agent and the APM views, moto with the template's tables, each function's role and the
 developer's user, with IAM then enforced (:mod:`thinker_local.aws.iam`), the Lambda service (one
-warm environment per API function, with its role's credentials), the template's custom
-resources (the seed), then one gateway per API. Then it prints the URLs, recycles a function's
-environments when its code changes, and on Ctrl-C or SIGTERM stops everything it started, in
-reverse order. The services it shares with ``make sam-local`` are
-:mod:`thinker_local.run.services`'s, the run from start to stop
-:mod:`thinker_local.run.lifecycle`'s.
+warm environment per API function, with its role's credentials), Lambda's Invoke API
+(:mod:`thinker_local.lambda_service`), the template's custom resources (the seed), then one
+gateway per API. Then it prints the URLs, recycles a function's environments when its code
+changes, and on Ctrl-C or SIGTERM stops everything it started, in reverse order. The services
+it shares with ``make sam-local`` are :mod:`thinker_local.run.services`'s, the run from start to
+stop :mod:`thinker_local.run.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from ..apigw.gateway import Gateway
 from ..aws.account import LOCAL_ACCOUNT
 from ..aws.iam import CREDENTIALS_FILE, DEVELOPER_POLICY, DEVELOPER_USER, PROFILE, LocalIam
 from ..build import FunctionImages
+from ..errors import StackError
+from ..lambda_service import LambdaApi
+from ..lambda_service.debug import DebugSettings, debug_image
 from ..lambdafn.pool import DEFAULT_MAX_ENVIRONMENTS, LambdaService
 from ..output import Output
-from ..template import LocalSettings, Template, load_template
+from ..template import LocalSettings, Template, load_template, with_env_vars
 from .lifecycle import LocalRun, RunConfig
 from .services import (
     HOST,
@@ -41,6 +44,7 @@ from .services import (
 )
 
 MAX_REQUEST_LINE = 10_240
+LAMBDA_API = "Lambda API"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,14 @@ class StackConfig(RunConfig):
     trace_agent_url: str | None = None
     reload: bool = True
     max_environments: int = DEFAULT_MAX_ENVIRONMENTS
+    # Lambda's Invoke API (as `sam local start-lambda`'s default port).
+    lambda_port: int = 3001
+    # SAM's --env-vars: variables by function logical id, and "Parameters" for all of them.
+    env_vars: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Print the URLs once up (``invoke`` runs a stack quietly).
+    banner: bool = True
+    # A function whose environment runs under debugpy (SAM's --debug-function and -d).
+    debug: DebugSettings | None = None
 
 
 class Stack(LocalRun[StackConfig]):
@@ -77,16 +89,19 @@ class Stack(LocalRun[StackConfig]):
                 first_port=config.first_port,
                 other_ports=config.other_ports,
                 dynamodb_url=f"http://{HOST}:{config.dynamodb_port}",
+                lambda_url=f"http://{HOST}:{config.lambda_port}",
                 trace_agent_url=trace_agent_url,
                 parameter_overrides=config.parameter_overrides,
                 environ=config.environ,
             ),
         )
+        template = with_env_vars(template, config.env_vars)
         self.template = template
         api_sockets = {
             api.logical_id: self.bind(HOST, api.port, api.logical_id)
             for api in template.apis.values()
         }
+        lambda_socket = self.bind(HOST, config.lambda_port, LAMBDA_API)
         extra_servers = (
             local_agent_apps(self, template, config.agent_port, config.apm_port)
             if config.apm
@@ -96,9 +111,16 @@ class Stack(LocalRun[StackConfig]):
             (name, self.bind(HOST, port, name), app) for name, port, app in extra_servers
         ]
         self.check_free(HOST, config.dynamodb_port, "DynamoDB")
+        debug = config.debug
+        if debug is not None:
+            if debug.function not in template.functions:
+                raise StackError(f"--debug-function {debug.function}: no such function")
+            self.check_free(HOST, debug.port, "debugger")
         images = await FunctionImages(
             config.build_dir, template.path.parent, self.output
         ).for_functions(template.functions)
+        if debug is not None:
+            images[debug.function] = debug_image(images[debug.function], config.build_dir)
 
         for name, sock, app in extra_sockets:
             await self.serve(app, sock)
@@ -107,14 +129,20 @@ class Stack(LocalRun[StackConfig]):
         iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
         functions = LambdaService(
             template.functions,
-            environment_factory(self, iam, images),
+            environment_factory(self, iam, images, debug),
             max_environments=config.max_environments,
+            # One process listens on the debug port.
+            limits={debug.function: 1} if debug else None,
         )
         self.on_stop(functions.close)
         # Environments start as soon as their role's credentials are there.
         warming = asyncio.ensure_future(functions.warm())
         try:
             await start_account(self, template, iam, HOST, config.dynamodb_port)
+            lambda_api = LambdaApi(functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
+            await self.serve(lambda_api.create_app(), lambda_socket)
+            # Before the server's own stop, which would wait for the invocations under way.
+            self.on_stop(lambda_api.close)
             await run_custom_resources(self, template, functions)
         finally:
             await warming
@@ -126,9 +154,10 @@ class Stack(LocalRun[StackConfig]):
             watcher = asyncio.ensure_future(self._watch(template, functions))
             self.on_stop(lambda: _cancel(watcher))
         self._write_info(template, extra_sockets, trace_agent_url)
-        self._banner(
-            template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
-        )
+        if config.banner:
+            self._banner(
+                template, trace_agent_url, [(n, s.getsockname()[1]) for n, s, _ in extra_sockets]
+            )
 
     def where(self, host: str, port: int) -> str:
         return f"port {port}"
@@ -167,6 +196,7 @@ class Stack(LocalRun[StackConfig]):
             servers=servers,
             dynamodb=f"http://{HOST}:{self.config.dynamodb_port}/",
             trace_agent=trace_agent,
+            lambda_api=f"http://{HOST}:{self.config.lambda_port}/",
         )
 
     def _banner(
@@ -181,7 +211,12 @@ class Stack(LocalRun[StackConfig]):
                 say(f"  {api.logical_id:<18} {route.method} {url}  → {route.function}{auth}")
         for name, port in extra:
             say(f"  {name:<18} http://{HOST}:{port}/")
+        lambda_url = f"http://{HOST}:{self.config.lambda_port}"
+        say(f"  {LAMBDA_API:<18} {lambda_url}/  (aws lambda invoke --endpoint-url {lambda_url})")
         say(f"  traces go to       {trace_agent_url}")
+        if self.config.debug is not None:
+            debug = self.config.debug
+            say(f"  {debug.function} waits for a debugger (debugpy) on {debug.address}")
         for url, path in example_requests(template):
             if url.startswith(f"http://{HOST}:"):
                 say("Try:")

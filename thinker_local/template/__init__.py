@@ -4,11 +4,13 @@
 - :mod:`.loader`: reading the YAML and making the model of it (the SAM transform for roles);
 - :mod:`.intrinsics`: CloudFormation's intrinsic functions and conditions, with local answers;
 - :mod:`.roles`: each function's execution role, from the transformed template;
-- :mod:`.local`: the local policy (ports, API ids, the environment's local overrides).
+- :mod:`.local`: the local policy (ports, API ids, the environment's local overrides);
+- :mod:`.env_vars`: SAM's ``--env-vars`` file over the functions' environments.
 
 Every public name is importable from here.
 """
 
+from .env_vars import read_env_vars, with_env_vars
 from .loader import load_template, packaged, read_document, sam_transform, stack_name
 from .local import (
     LOCAL_REMOVED_VARIABLES,
@@ -65,6 +67,8 @@ __all__ = [
     "local_overrides",
     "packaged",
     "read_document",
+    "read_env_vars",
     "sam_transform",
     "stack_name",
+    "with_env_vars",
 ]

@@ -31,6 +31,9 @@ class LocalSettings:
     first_port: int = 5000
     other_ports: int = 8000
     dynamodb_url: str = "http://127.0.0.1:5005"
+    # The local Lambda Invoke API (:mod:`thinker_local.lambda_service`), as ``sam local
+    # start-lambda``'s default port.
+    lambda_url: str = "http://127.0.0.1:3001"
     trace_agent_url: str = "http://127.0.0.1:8126"
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     # The user's shell environment: values for variables the template declares win, as with
@@ -43,13 +46,15 @@ def local_overrides(settings: LocalSettings) -> dict[str, str]:
     """What the local stack sets in every function's environment, over the template's values.
 
     ddtrace sends to the local agent and datadog-lambda writes its metrics to the log (there is
-    no Extension here); boto3's DynamoDB calls go to the local DynamoDB.
+    no Extension here); boto3's DynamoDB calls go to the local DynamoDB, and its Lambda calls
+    (``lambda.invoke``) to the local Lambda Invoke API.
     """
     overrides = {
         "DD_TRACE_AGENT_URL": settings.trace_agent_url,
         "DD_FLUSH_TO_LOG": "true",
         "DD_ENHANCED_METRICS": "false",
         "AWS_ENDPOINT_URL_DYNAMODB": settings.dynamodb_url,
+        "AWS_ENDPOINT_URL_LAMBDA": settings.lambda_url,
     }
     for name in PASS_THROUGH_SECRETS:
         if settings.environ.get(name):

@@ -299,3 +299,14 @@ async def test_the_service_warms_eager_functions_only_and_invokes_by_logical_id(
     finally:
         await service.close()
     assert all(env.stopped.is_set() for env in environments.made)
+
+
+async def test_retiring_without_preparing_leaves_the_next_invocation_to_start_one(
+    pool: FunctionPool, environments: FakeEnvironments, gates: Gates
+) -> None:
+    gates.open(b"seed")
+    await pool.invoke(b"seed")
+    await pool.recycle(prepare=False)
+    assert environments.made[0].stopped.is_set()
+    assert pool.size == 0
+    assert len(environments.made) == 1
