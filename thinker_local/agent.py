@@ -21,16 +21,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
     decode_v04,
     decode_v05,
 )
 
+from .hosts import allowed_hosts_middleware, refuse
 from .store import TraceStore
 
 logger = logging.getLogger(__name__)
@@ -142,6 +144,15 @@ async def accept(request: web.Request) -> web.Response:
     return web.Response(status=202 if request.path.startswith("/evp_proxy/") else 200, text="OK")
 
 
+@web.middleware
+async def _refuse_browsers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # Tracers never send Origin; a browser sends it with every cross-site write, and a page
+    # must not inject spans into the store (a "simple" POST needs no CORS preflight).
+    if "Origin" in request.headers:
+        return refuse("this Datadog agent takes traces from tracers, not from web pages")
+    return await handler(request)
+
+
 async def _forward_session(app: web.Application) -> Any:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         app[FORWARD_SESSION] = session
@@ -158,15 +169,22 @@ def forward_url_from_env(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def create_agent_app(store: TraceStore, *, forward_url: str | None = None) -> web.Application:
+def create_agent_app(
+    store: TraceStore, *, forward_url: str | None = None, allow_hosts: Iterable[str] = ()
+) -> web.Application:
     """The agent's aiohttp application, storing traces in ``store``.
 
     ``forward_url`` (e.g. ``http://127.0.0.1:18126``), when given, is a real Datadog Agent that
     also receives every trace payload unchanged; by default, :func:`forward_url_from_env`.
+    It answers a loopback ``Host`` and ``allow_hosts`` only (:mod:`thinker_local.hosts`), and
+    no request carrying an ``Origin`` (a browser's).
     """
     forward_url = forward_url or forward_url_from_env(os.environ)
     # Tracers send payloads of up to several MB; the real agent accepts 25 MB by default.
-    app = web.Application(client_max_size=25 * 1024 * 1024)
+    app = web.Application(
+        client_max_size=25 * 1024 * 1024,
+        middlewares=[allowed_hosts_middleware(allow_hosts), _refuse_browsers],
+    )
     app[STORE] = store
     app[FORWARD_URL] = forward_url.rstrip("/") if forward_url else None
     if forward_url:

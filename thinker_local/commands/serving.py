@@ -21,7 +21,7 @@ def add_run_options(
 ) -> None:
     """What :func:`run_options` reads: --template, --state-dir, --build-dir (``builds`` says
     what is built there), --dynamodb-port, --agent-port, --apm-port (``apm_port``: its help),
-    --parameter-overrides (``overrides``: its help)."""
+    --parameter-overrides (``overrides``: its help), --allow-host."""
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument(
         "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
@@ -38,6 +38,14 @@ def add_run_options(
     parser.add_argument(
         "--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE", help=overrides
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the agent and the APM answer besides localhost, 127.0.0.1 and [::1]"
+        " (repeatable; see docs/security.md)",
+    )
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -51,6 +59,7 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
         "agent_port": args.agent_port,
         "apm_port": args.apm_port,
         "parameter_overrides": pairs(args.parameter_overrides, "--parameter-overrides", str),
+        "allow_hosts": tuple(args.allow_host),
     }
 
 

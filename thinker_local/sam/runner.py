@@ -126,8 +126,16 @@ class SamLocal(LocalRun[SamConfig]):
     def _bind_agent_and_apm(
         self, template: Template, host: str
     ) -> tuple[list[tuple[str, Any, web.Application]], list[tuple[str, Any, web.Application]]]:
-        """The agent's socket on the bridge (the containers send there), the APM's on loopback."""
-        apps = local_agent_apps(self, template, self.config.agent_port, self.config.apm_port)
+        """The agent's socket on the bridge (the containers send there, naming it
+        host.docker.internal or the bridge's address: the agent answers both), the APM's on
+        loopback."""
+        apps = local_agent_apps(
+            self,
+            template,
+            self.config.agent_port,
+            self.config.apm_port,
+            agent_hosts=(CONTAINER_HOST, host),
+        )
         agent, apm = apps[:1], apps[1:]
         return (
             [(name, self.bind(host, port, name), app) for name, port, app in agent],
