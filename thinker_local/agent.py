@@ -33,7 +33,7 @@ from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
 )
 
 from .hosts import allowed_hosts_middleware, refuse
-from .store import TraceStore
+from .store import StoreFull, TraceStore
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,12 @@ def _traces_handler(decode: Decoder) -> Callable[[web.Request], Awaitable[web.Re
             logger.warning("rejected a %s payload: %s", request.path, error)
             return web.json_response({"error": f"cannot decode payload: {error}"}, status=400)
         store = request.app[STORE]
-        # SQLite writes block: keep them off the event loop so /info and others stay responsive.
-        count = await asyncio.to_thread(store.add_chunks, chunks)
+        try:
+            # SQLite writes block: keep them off the event loop so /info and others stay free.
+            count = await asyncio.to_thread(store.add_chunks, chunks)
+        except StoreFull:
+            # The Datadog Agent's answer to a payload it cannot take now; the tracer retries.
+            return web.json_response({"error": "the trace store's disk is full"}, status=429)
         logger.debug("stored %d spans from %s", count, request.path)
         if request.app[FORWARD_URL]:
             await _forward(request, body)
@@ -146,9 +150,10 @@ async def accept(request: web.Request) -> web.Response:
 
 @web.middleware
 async def _refuse_browsers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    # Tracers never send Origin; a browser sends it with every cross-site write, and a page
-    # must not inject spans into the store (a "simple" POST needs no CORS preflight).
-    if "Origin" in request.headers:
+    # Tracers send neither header; a browser sends Origin with every cross-site write (a
+    # "simple" POST needs no CORS preflight) and Sec-Fetch-Site with every request. A page must
+    # not inject spans into the store (the Datadog Agent refuses Sec-Fetch-Site: cross-site).
+    if "Origin" in request.headers or "Sec-Fetch-Site" in request.headers:
         return refuse("this Datadog agent takes traces from tracers, not from web pages")
     return await handler(request)
 

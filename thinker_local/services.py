@@ -54,7 +54,7 @@ def local_agent_apps(
     except ImportError:
         run.output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
-    store = TraceStore(run.state_dir / TRACES_FILE)
+    store = TraceStore(run.state_dir / TRACES_FILE, say=run.output.info)
     functions = functions_of(template)
     run.output.subscribe(ReportRecorder(store, functions).listener)
     logs = LogRecorder(store, functions)
