@@ -32,7 +32,7 @@ from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
     decode_v05,
 )
 
-from .hosts import allowed_hosts_middleware, refuse
+from .hosts import allowed_hosts_middleware, from_browser, refuse
 from .store import StoreFull, TraceStore
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ async def _refuse_browsers(request: web.Request, handler: Handler) -> web.Stream
     # Tracers send neither header; a browser sends Origin with every cross-site write (a
     # "simple" POST needs no CORS preflight) and Sec-Fetch-Site with every request. A page must
     # not inject spans into the store (the Datadog Agent refuses Sec-Fetch-Site: cross-site).
-    if "Origin" in request.headers or "Sec-Fetch-Site" in request.headers:
+    if from_browser(request.headers):
         return refuse("this Datadog agent takes traces from tracers, not from web pages")
     return await handler(request)
 

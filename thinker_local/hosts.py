@@ -14,7 +14,7 @@ Anything else gets ``403`` with a short plain-text reason and nothing of the ser
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -40,21 +40,36 @@ def is_loopback(name: str) -> bool:
         return False
 
 
+def host_refusal(host: str, allowed: Iterable[str] = ()) -> str | None:
+    """Why a request with this ``Host`` is refused, or None if it is loopback or ``allowed``
+    (names or addresses, with or without a port)."""
+    name = host_name(host)
+    if is_loopback(name) or name in {host_name(other) for other in allowed}:
+        return None
+    return (
+        f"Host {name!r} is not allowed: this local server answers localhost, 127.0.0.1 and"
+        " [::1] (start it with --allow-host NAME to allow another name)"
+    )
+
+
+def from_browser(headers: Mapping[str, str]) -> bool:
+    """Whether a browser sent the request: tools and SDKs send neither header, a browser sends
+    Sec-Fetch-Site with every request and Origin with every cross-site write."""
+    return "Origin" in headers or "Sec-Fetch-Site" in headers
+
+
 def allowed_hosts_middleware(allowed: Iterable[str] = ()) -> Middleware:
     """A middleware refusing (403) any request whose ``Host`` is neither a loopback name or
     address nor one of ``allowed`` (names or addresses, with or without a port)."""
-    extra = frozenset(host_name(name) for name in allowed)
+    extra = tuple(allowed)
 
     @web.middleware
     async def check_host(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Without a Host header aiohttp names the socket's own address, which is allowed here.
-        name = host_name(request.host)
-        if is_loopback(name) or name in extra:
+        reason = host_refusal(request.host, extra)
+        if reason is None:
             return await handler(request)
-        return refuse(
-            f"Host {name!r} is not allowed: this local server answers localhost, 127.0.0.1 and"
-            " [::1] (start it with --allow-host NAME to allow another name)"
-        )
+        return refuse(reason)
 
     return check_host
 

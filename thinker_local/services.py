@@ -73,14 +73,23 @@ def local_agent_apps(
 
 
 async def start_account(
-    run: LocalRun[Any], template: Template, iam: LocalIam, host: str, dynamodb_port: int
+    run: LocalRun[Any],
+    template: Template,
+    iam: LocalIam,
+    host: str,
+    dynamodb_port: int,
+    *,
+    container_hosts: tuple[str, ...] = (),
 ) -> None:
-    """moto: the tables, then the roles and users, then IAM enforced on every request."""
+    """moto: the tables, then the roles and users, then IAM enforced on every request.
+
+    It answers loopback names, ``host``, the run's ``allow_hosts`` and ``container_hosts``."""
     dynamodb = LocalDynamoDB(
         dynamodb_port,
         host=host,
         log_path=run.state_dir / "logs" / "dynamodb.log",
         service_callers=service_callers(LOCAL_ACCOUNT),
+        allow_hosts=(host, *run.config.allow_hosts, *container_hosts),
     )
     run.on_stop(dynamodb.stop)
     await dynamodb.start()

@@ -146,7 +146,9 @@ class SamLocal(LocalRun[SamConfig]):
         """moto on the bridge, with the tables, IAM, and the template's seed custom resource."""
         config = self.config
         iam = LocalIam(f"http://{host}:{config.dynamodb_port}", LOCAL_ACCOUNT)
-        await start_account(self, template, iam, host, config.dynamodb_port)
+        await start_account(
+            self, template, iam, host, config.dynamodb_port, container_hosts=(CONTAINER_HOST,)
+        )
         # The custom resources' functions run as make up runs them: no container needed.
         backing = {
             logical_id: template.functions[logical_id]
