@@ -3,15 +3,14 @@ the APM grants no cross-origin access: every route of both, over real HTTP."""
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 from aiohttp import web
 
+from tests.support.tracer import one_span_payload, send
 from thinker_local.agent import create_agent_app
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
@@ -98,16 +97,6 @@ def test_an_allowed_host_is_answered_and_only_it(seeded_store: TraceStore) -> No
         assert call(url, "GET", "/api/services", "other.lan").status_code == 403
 
 
-def injected_payload() -> bytes:
-    """A v0.4 JSON payload of one span of a service nobody runs."""
-    span = {
-        "trace_id": 7, "span_id": 7, "parent_id": 0, "service": "injected", "name": "web.request",
-        "resource": "GET /", "type": "web", "start": time.time_ns(), "duration": 1000,
-        "error": 0, "meta": {}, "metrics": {},
-    }  # fmt: skip
-    return json.dumps([[span]]).encode()
-
-
 def test_a_web_page_cannot_send_spans_to_the_agent(store: TraceStore) -> None:
     """A browser's cross-site POST carries Origin, and a "simple" one needs no preflight."""
     with serve(create_agent_app(store)) as url:
@@ -115,7 +104,7 @@ def test_a_web_page_cannot_send_spans_to_the_agent(store: TraceStore) -> None:
             for version in ("v0.4", "v0.5"):
                 response = requests.post(
                     f"{url}/{version}/traces",
-                    data=injected_payload(),
+                    data=one_span_payload("injected", 7),
                     headers={"Origin": origin, "Content-Type": "text/plain"},
                     timeout=10,
                 )
@@ -125,13 +114,7 @@ def test_a_web_page_cannot_send_spans_to_the_agent(store: TraceStore) -> None:
             assert requests.get(f"{url}/info", headers=browser, timeout=10).status_code == 403
         assert store.span_count() == 0
         # The same payload from a tracer (no Origin) is stored: the refusal was the Origin's.
-        response = requests.put(
-            f"{url}/v0.4/traces",
-            data=injected_payload(),
-            headers={"Content-Type": "application/json"},
-            timeout=10,
-        )
-        assert response.status_code == 200
+        assert send(url, one_span_payload("injected", 7)).status_code == 200
         assert store.span_count() == 1
 
 

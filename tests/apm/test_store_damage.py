@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 
 from tests.apm.seed import Chunks, trace_copy
+from tests.support.tracer import send
 from thinker_local.agent import create_agent_app
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
@@ -99,12 +100,7 @@ def test_a_store_damaged_while_the_agent_runs_is_replaced_and_new_traces_kept(
         sent = []
         for index in range(100, 103):
             chunks, trace_id = new_trace(seed, index)
-            response = requests.put(
-                f"{agent}/v0.4/traces",
-                data=json.dumps(chunks),
-                headers={"Content-Type": "application/json"},
-                timeout=30,
-            )
+            response = send(agent, json.dumps(chunks).encode())
             assert response.status_code == 200, response.text
             sent.append(trace_id)
             listed = requests.get(f"{apm}/api/traces", timeout=30)
@@ -152,23 +148,18 @@ def test_a_full_disk_makes_the_agent_answer_429_until_there_is_space(
         # SQLite answers SQLITE_FULL at the file's page limit as at the disk's end.
         database.query(f"PRAGMA max_page_count = {pages + 2}")
 
-        def send(index: int) -> requests.Response:
+        def send_copy(index: int) -> requests.Response:
             chunks, _ = new_trace(seed, index)
-            return requests.put(
-                f"{agent}/v0.4/traces",
-                data=json.dumps(chunks),
-                headers={"Content-Type": "application/json"},
-                timeout=30,
-            )
+            return send(agent, json.dumps(chunks).encode())
 
-        assert [send(i).status_code for i in range(3)] == [429, 429, 429]
+        assert [send_copy(i).status_code for i in range(3)] == [429, 429, 429]
         assert store.span_count() == 0
         assert len(said) == 1
         assert "full" in said[0]
         assert "429" in said[0]
 
         database.query("PRAGMA max_page_count = 1073741823")
-        assert send(5).status_code == 200
+        assert send_copy(5).status_code == 200
         assert store.span_count() > 0
     assert len(said) == 2
     assert "space again" in said[1]

@@ -55,9 +55,11 @@ def is_full(error: sqlite3.Error) -> bool:
 
 def check(connection: sqlite3.Connection) -> None:
     """:class:`Damaged` unless SQLite's ``quick_check`` finds the file sound."""
-    found = [row[0] for row in connection.execute("PRAGMA quick_check(3)")]
+    found = [str(row[0]) for row in connection.execute("PRAGMA quick_check(2)")]
     if found != ["ok"]:
-        raise Damaged(f"database disk image is malformed: {'; '.join(found)}")
+        # Its findings span lines ("*** in database main ***" first): one line, to say in one.
+        findings = " ".join(" ".join(found).replace("*** in database main ***", "").split())
+        raise Damaged(f"database disk image is malformed: {findings}")
 
 
 def set_aside(path: Path) -> Path:
