@@ -5,7 +5,7 @@ PYTHON := .venv/bin/python
 
 ## up: run the whole system locally (gateway, Lambda environments, DynamoDB, agent, APM)
 up: venv
-	$(PYTHON) -m thinker_local up
+	$(PYTHON) -m thinker_local up $(ARGS)
 
 ## test: run the test suite (first obtaining what it needs from the system: scripts/test-prerequisites)
 test: venv

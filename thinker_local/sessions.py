@@ -12,6 +12,9 @@ and the gateway knows only the sessions it asked for itself. Both gaps are fille
   or a role's), with its secret and its policies, for the gateway on this machine;
 - in the stack (:func:`look_up`): the gateway asks that when a signature names a key it does not
   know, and then checks the signature, the token and the policies as for its own sessions.
+
+Like the rest of ``/moto-api/`` (which lists every secret moto holds), the look-up is answered
+only to this machine's tools, never to a web page (:mod:`thinker_local.moto_guard`).
 """
 
 from __future__ import annotations
