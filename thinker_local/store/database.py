@@ -87,7 +87,7 @@ class Database:
 
     def __init__(self, path: str | Path, *, say: Callable[[str], object] | None = None) -> None:
         """``say`` tells the user, in one line, what happened to the file (set aside as
-        damaged); by default a warning in the log."""
+        damaged, or its disk full); by default a warning in the log."""
         self._path = Path(path) if str(path) != ":memory:" else None
         if self._path is not None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
