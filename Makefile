@@ -5,7 +5,7 @@ PYTHON := .venv/bin/python
 
 ## up: run the whole system locally (gateway, Lambda environments, DynamoDB, agent, APM)
 up: venv
-	$(PYTHON) -m thinker_local up
+	$(PYTHON) -m thinker_local up $(ARGS)
 
 ## invoke: run one function once, as `sam local invoke`; stdout is the result (ARGS='ThinkerApiFunction -e events/think.json')
 invoke: venv

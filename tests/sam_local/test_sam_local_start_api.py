@@ -135,3 +135,22 @@ def test_the_functions_lines_reach_the_trace_logs(sam_stack: StackProcess) -> No
     unknown = [line for line in logs if "foo_bar" in line["message"]]
     assert unknown, logs
     assert {line["function"] for line in unknown} == {"MicroserviceFunction"}
+
+
+def test_the_agent_answers_the_containers_names_and_the_apm_does_not(
+    sam_stack: StackProcess,
+) -> None:
+    """The seed trace above came through host.docker.internal; that name (and the bridge's
+    address) is allowed at the agent only, and a rebinding name nowhere."""
+    info = sam_stack.info
+    assert info.agent is not None
+    assert info.apm is not None
+    bridge = info.agent.split("/")[2]
+    port = bridge.rsplit(":", 1)[1]
+    for host in (f"host.docker.internal:{port}", bridge):
+        response = requests.get(info.agent + "/info", headers={"Host": host}, timeout=10)
+        assert response.status_code == 200, host
+        refused = requests.get(info.apm + "/api/services", headers={"Host": host}, timeout=10)
+        assert refused.status_code == 403, host
+    rebinding = requests.get(info.agent + "/info", headers={"Host": "rebind.example"}, timeout=10)
+    assert rebinding.status_code == 403

@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from tests.support.processes import REPO, free_port
 from tests.support.stacks import running_stack
@@ -204,3 +209,77 @@ def _error_messages(stack: IamStack, service: str) -> set[str]:
             span["meta"].get("error.message", "") for span in trace["spans"] if span["error"]
         }
     return messages
+
+
+def _sts(stack: IamStack) -> Any:
+    """The account's STS (moto), called with the developer's keys."""
+    config = configparser.ConfigParser()
+    config.read(stack.state / "credentials")
+    profile = config["thinker-local"]
+    return boto3.session.Session().client(
+        "sts",
+        endpoint_url=stack.process.info.dynamodb,
+        region_name=LOCAL_ACCOUNT.region,
+        aws_access_key_id=profile["aws_access_key_id"],
+        aws_secret_access_key=profile["aws_secret_access_key"],
+    )
+
+
+def _signed_get(url: str, given: dict[str, Any], *, token: bool = True) -> requests.Response:
+    """GET ``url`` signed (SigV4, execute-api) with STS's ``Credentials``; ``token=False``: the
+    signature made without the session token, and none sent."""
+    credentials = Credentials(
+        given["AccessKeyId"], given["SecretAccessKey"], given["SessionToken"] if token else None
+    )
+    request = AWSRequest(method="GET", url=url, headers={"Host": url.split("/")[2]})
+    SigV4Auth(credentials, "execute-api", LOCAL_ACCOUNT.region).add_auth(request)
+    return requests.get(url, headers=dict(request.headers.items()), timeout=60)
+
+
+def test_the_developers_session_token_credentials_call_the_signed_api_as_the_developer(
+    iam_stack: IamStack,
+) -> None:
+    given = _sts(iam_stack).get_session_token(DurationSeconds=900)["Credentials"]
+    assert given["AccessKeyId"].startswith("ASIA")
+
+    response = _signed_get(iam_stack.signed, given)
+
+    assert response.status_code == 200, response.text
+    identity = response.json()["identity"]
+    assert identity["userArn"] == f"arn:aws:iam::{ACCOUNT}:user/developer"
+    assert identity["accessKey"] == given["AccessKeyId"]
+    stripped = _signed_get(iam_stack.signed, given, token=False)
+    assert stripped.status_code == 403
+    assert stripped.json() == {"message": "The security token included in the request is invalid."}
+
+
+def test_a_role_the_developer_assumes_calls_the_signed_api_as_that_role_by_its_policies(
+    iam_stack: IamStack,
+) -> None:
+    sts = _sts(iam_stack)
+    allowed = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-DeveloperRoleFunctionRole",
+        RoleSessionName="person",
+    )["Credentials"]
+    other_stage = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-OtherStageDeveloperRoleFunctionRole",
+        RoleSessionName="person",
+    )["Credentials"]
+
+    response = _signed_get(iam_stack.signed, allowed)
+    assert response.status_code == 200, response.text
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{STACK}-DeveloperRoleFunctionRole/person"
+    assert response.json()["identity"]["userArn"] == session
+    denied = _signed_get(iam_stack.signed, other_stage)
+    assert denied.status_code == 403
+    assert "is not authorized to perform: execute-api:Invoke" in denied.json()["Message"]
+    assert _signed_get(iam_stack.signed, allowed, token=False).status_code == 403
+
+
+def test_a_role_that_does_not_trust_the_developer_cannot_be_assumed(iam_stack: IamStack) -> None:
+    with pytest.raises(ClientError) as refused:
+        _sts(iam_stack).assume_role(
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{STACK}-CallerFunctionRole",
+            RoleSessionName="person",
+        )
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -31,7 +31,8 @@ from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
     decode_v05,
 )
 
-from ..store import TraceStore
+from ..hosts import allowed_hosts_middleware, browsers_refused_middleware
+from ..store import StoreFull, TraceStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ _RELAYED_HEADERS = (
 
 Decoder = Callable[[web.Request, bytes], list[list[Any]]]
 
+BROWSER_REFUSED = "this Datadog agent takes traces from tracers, not from web pages"
+
 
 def _decode_v04(request: web.Request, body: bytes) -> list[list[Any]]:
     content_type = request.headers.get("Content-Type", "application/msgpack").split(";")[0]
@@ -77,8 +80,12 @@ def _traces_handler(decode: Decoder) -> Callable[[web.Request], Awaitable[web.Re
             logger.warning("rejected a %s payload: %s", request.path, error)
             return web.json_response({"error": f"cannot decode payload: {error}"}, status=400)
         store = request.app[STORE]
-        # SQLite writes block: keep them off the event loop so /info and others stay responsive.
-        count = await asyncio.to_thread(store.add_chunks, chunks)
+        try:
+            # SQLite writes block: keep them off the event loop so /info and others stay free.
+            count = await asyncio.to_thread(store.add_chunks, chunks)
+        except StoreFull:
+            # The Datadog Agent's answer to a payload it cannot take now; the tracer retries.
+            return web.json_response({"error": "the trace store's disk is full"}, status=429)
         logger.debug("stored %d spans from %s", count, request.path)
         if request.app[FORWARD_URL]:
             await _forward(request, body)
@@ -158,15 +165,29 @@ def forward_url_from_env(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def create_agent_app(store: TraceStore, *, forward_url: str | None = None) -> web.Application:
+def create_agent_app(
+    store: TraceStore, *, forward_url: str | None = None, allow_hosts: Iterable[str] = ()
+) -> web.Application:
     """The agent's aiohttp application, storing traces in ``store``.
 
     ``forward_url`` (e.g. ``http://127.0.0.1:18126``), when given, is a real Datadog Agent that
     also receives every trace payload unchanged; by default, :func:`forward_url_from_env`.
+    It answers a loopback ``Host`` and ``allow_hosts`` only (:mod:`thinker_local.hosts`), and
+    no request carrying an ``Origin`` (a browser's).
     """
     forward_url = forward_url or forward_url_from_env(os.environ)
     # Tracers send payloads of up to several MB; the real agent accepts 25 MB by default.
-    app = web.Application(client_max_size=25 * 1024 * 1024)
+    app = web.Application(
+        client_max_size=25 * 1024 * 1024,
+        middlewares=[
+            allowed_hosts_middleware(allow_hosts),
+            # Tracers send neither Origin nor Sec-Fetch-Site; a browser sends Origin with every
+            # cross-site write (a "simple" POST needs no CORS preflight) and Sec-Fetch-Site with
+            # every request. A page must not inject spans into the store (the Datadog Agent
+            # refuses Sec-Fetch-Site: cross-site).
+            browsers_refused_middleware(BROWSER_REFUSED),
+        ],
+    )
     app[STORE] = store
     app[FORWARD_URL] = forward_url.rstrip("/") if forward_url else None
     if forward_url:

@@ -7,11 +7,13 @@ each view has its own address and works with the back button.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..hosts import allowed_hosts_middleware
 from ..store import TraceStore
 from . import api, live, logs_api, serverless_api
 
@@ -49,9 +51,14 @@ async def _no_store_for_api(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-def create_apm_app(store: TraceStore) -> web.Application:
-    """The APM's aiohttp application over ``store``; serve it on 127.0.0.1:8080."""
-    app = web.Application(middlewares=[_no_store_for_api])
+def create_apm_app(store: TraceStore, *, allow_hosts: Iterable[str] = ()) -> web.Application:
+    """The APM's aiohttp application over ``store``; serve it on 127.0.0.1:8080.
+
+    It answers a loopback ``Host`` and ``allow_hosts`` only (:mod:`thinker_local.hosts`); every
+    route is a GET that changes nothing, and no answer carries CORS headers, so a page of
+    another origin can neither read it nor change it.
+    """
+    app = web.Application(middlewares=[allowed_hosts_middleware(allow_hosts), _no_store_for_api])
     app[api.STORE] = store
     live.add_routes(app)
     api.add_routes(app)

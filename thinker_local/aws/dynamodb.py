@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,8 +42,11 @@ class LocalDynamoDB:
         log_path: Path,
         host: str = "127.0.0.1",
         service_callers: Mapping[str, str] | None = None,
+        allow_hosts: Sequence[str] = (),
     ) -> None:
+        """``allow_hosts``: the names it answers besides loopback ones (containers' names)."""
         self.host = host
+        self._allow_hosts = tuple(allow_hosts)
         self.port = port
         self._log_path = log_path
         self._service_callers = dict(service_callers or {})
@@ -67,6 +70,7 @@ class LocalDynamoDB:
             "-m",
             "thinker_local.aws.moto_server",
             *(f"--service-caller={arn}={name}" for arn, name in self._service_callers.items()),
+            *(f"--allow-host={name}" for name in self._allow_hosts),
             "-H",
             self.host,
             "-p",

@@ -38,6 +38,7 @@ import boto3
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from ..template import ExecutionRole, Function, Template
+from . import sessions
 from .account import Credentials, LocalAccount
 
 # What a role session lasts (a SAM role's MaxSessionDuration), and when it is renewed.
@@ -214,8 +215,24 @@ class LocalIam:
     # -- callers of signed APIs ------------------------------------------------------------
 
     def caller(self, access_key_id: str) -> Caller | None:
-        """Who holds this access key, if it was issued here."""
-        return self._callers.get(access_key_id)
+        """Who holds this access key, if it was issued here: by the stack, or by the account's
+        STS to a person (asked of moto once, :mod:`thinker_local.aws.sessions`)."""
+        caller = self._callers.get(access_key_id)
+        if caller is None and (session := sessions.look_up(self._url, access_key_id)):
+            caller = Caller(
+                credentials=Credentials(
+                    session.access_key_id,
+                    session.secret_access_key,
+                    session.session_token,
+                    session.expiration,
+                ),
+                arn=session.arn,
+                user_id=session.user_id,
+                account_id=session.account_id,
+                policies=session.policies,
+            )
+            self._callers[access_key_id] = caller
+        return caller
 
     def signing_credentials(self, access_key_id: str) -> Credentials | None:
         """The credentials of this access key, for checking a signature made with them."""

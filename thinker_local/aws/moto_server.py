@@ -1,11 +1,13 @@
 """moto's server for the local stack: ``python -m thinker_local.aws.moto_server [--service-caller
-ARN=SERVICE ...] -p PORT``.
+ARN=SERVICE ...] [--allow-host NAME ...] -p PORT``.
 
 werkzeug logs every request at INFO; at the load a benchmark sends, writing those lines was a
 sixth of the DynamoDB process's CPU time. Errors are still logged. Before it serves, the
 additions of :mod:`thinker_local.aws.moto_access` are installed (each ``--service-caller`` names the
 caller a service principal stands for), so that once the stack turns IAM on, DynamoDB and STS
-check callers as AWS does.
+check callers as AWS does, and take the temporary credentials STS gives people
+(:mod:`thinker_local.aws.sessions`). It answers no web page, and only loopback names and each
+``--allow-host`` (:mod:`thinker_local.aws.moto_guard`).
 """
 
 import argparse
@@ -14,12 +16,16 @@ import sys
 
 from moto.server import main
 
+from thinker_local.aws import moto_guard, sessions
 from thinker_local.aws.moto_access import install
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--service-caller", action="append", default=[])
+    parser.add_argument("--allow-host", action="append", default=[])
     ours, moto_arguments = parser.parse_known_args(sys.argv[1:])
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     install(dict(pair.rsplit("=", 1) for pair in ours.service_caller))
+    sessions.install()
+    moto_guard.install(ours.allow_host)
     main(moto_arguments)

@@ -24,7 +24,7 @@ def add_run_options(
 ) -> None:
     """What :func:`run_options` reads: --template, --state-dir, --build-dir (``builds`` says
     what is built there), --dynamodb-port, --agent-port, --apm-port (``apm_port``: its help),
-    --parameter-overrides (``overrides``: its help)."""
+    --parameter-overrides (``overrides``: its help), --allow-host."""
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument(
         "--state-dir", type=Path, default=Path(".thinker"), help="traces, logs, lock (.thinker)"
@@ -54,6 +54,14 @@ def add_run_options(
         help="the oldest traces are deleted while the store holds more than this"
         f" ({DEFAULT_MAX_BYTES / 2**20:.0f})",
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the agent and the APM answer besides localhost, 127.0.0.1 and [::1]"
+        " (repeatable; see docs/security.md)",
+    )
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -71,6 +79,7 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
             max_age_s=args.trace_retention_days * 86400,
             max_bytes=int(args.trace_retention_mb * 2**20),
         ),
+        "allow_hosts": tuple(args.allow_host),
     }
 
 

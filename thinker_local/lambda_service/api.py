@@ -20,6 +20,7 @@ import binascii
 import json
 import time
 import uuid
+from collections.abc import Iterable
 
 from aiohttp import web
 
@@ -27,6 +28,7 @@ from ..apigw.errors import REQUEST_ID_HEADER, SignatureError
 from ..apigw.sigv4 import verify
 from ..aws.account import LocalAccount
 from ..aws.iam import LocalIam
+from ..hosts import allowed_hosts_middleware, browsers_refused_middleware
 from ..lambdafn.pool import LambdaService
 from ..lambdafn.runtime import InvocationResult
 from ..output import Output
@@ -42,6 +44,7 @@ INVOCATIONS_PATH = "/2015-03-31/functions/{name}/invocations"
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # The name the API's lines carry in the stack's output.
 SOURCE = "Lambda API"
+BROWSER_REFUSED = "this local Lambda API takes SDK and CLI calls, not calls from web pages"
 
 
 class LambdaApi:
@@ -54,7 +57,10 @@ class LambdaApi:
         account: LocalAccount,
         iam: LocalIam,
         output: Output,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
+        """``allow_hosts``: the names it answers besides loopback ones (``--allow-host``)."""
+        self._allow_hosts = tuple(allow_hosts)
         self._functions = functions
         self._account = account
         self._iam = iam
@@ -67,7 +73,14 @@ class LambdaApi:
 
     def create_app(self) -> web.Application:
         # One byte over the limit is enough to tell a too-large request (answered below).
-        app = web.Application(client_max_size=MAX_SYNC_PAYLOAD + 1)
+        app = web.Application(
+            client_max_size=MAX_SYNC_PAYLOAD + 1,
+            middlewares=[
+                allowed_hosts_middleware(self._allow_hosts),
+                # SDKs and the CLI send neither Origin nor Sec-Fetch-Site: a web page does.
+                browsers_refused_middleware(BROWSER_REFUSED),
+            ],
+        )
         app.router.add_post(INVOCATIONS_PATH, self.handle)
         app.router.add_route("*", "/{path:.*}", self._unknown)
         return app

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ..hosts import allowed_hosts_middleware
 from ..net import listen, port_of, serve
 
 PREFIX = "/2018-06-01/runtime"
@@ -79,7 +80,10 @@ class RuntimeApi:
 
     async def start(self) -> str:
         """Listen on an ephemeral loopback port; the address for AWS_LAMBDA_RUNTIME_API."""
-        app = web.Application(client_max_size=7 * 1024 * 1024)
+        # A page re-resolving its name to 127.0.0.1 must not take or answer an invocation.
+        app = web.Application(
+            client_max_size=7 * 1024 * 1024, middlewares=[allowed_hosts_middleware()]
+        )
         app.router.add_get(f"{PREFIX}/invocation/next", self._next)
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/response", self._response)
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/error", self._error)

@@ -45,7 +45,7 @@ class AlreadyRunning(StackError):
 @dataclass(frozen=True)
 class RunConfig:
     """What ``up`` and ``sam`` are both asked: the template, where state and builds go, the
-    ports of the services both start, the template's parameters."""
+    ports of the services both start and the hosts they answer, the template's parameters."""
 
     template_path: Path
     state_dir: Path
@@ -55,6 +55,8 @@ class RunConfig:
     agent_port: int = 8126
     apm_port: int = 8080
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    # Host names the servers beside the APIs (agent, APM) answer besides loopback ones.
+    allow_hosts: tuple[str, ...] = ()
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     trace_retention: Retention = field(default_factory=Retention)
 

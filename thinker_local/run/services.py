@@ -33,9 +33,17 @@ _EXAMPLE_CURL = re.compile(r"curl '<url>([^']*)'")
 
 
 def local_agent_apps(
-    run: LocalRun[Any], template: Template, agent_port: int, apm_port: int
+    run: LocalRun[Any],
+    template: Template,
+    agent_port: int,
+    apm_port: int,
+    *,
+    agent_hosts: tuple[str, ...] = (),
 ) -> list[tuple[str, int, web.Application]]:
     """The Datadog agent and the APM views, when this checkout has them.
+
+    Both answer loopback names and the run's ``allow_hosts``; the agent also ``agent_hosts``
+    (the names the functions' containers give it).
 
     The store also keeps every REPORT line the functions write (the serverless view), and
     every line they print (the logs); the log recorder is closed at ``run``'s stop.
@@ -48,7 +56,7 @@ def local_agent_apps(
     except ImportError:
         run.output.info("no local Datadog agent in this checkout: traces are not stored")
         return []
-    store = TraceStore(run.state_dir / TRACES_FILE)
+    store = TraceStore(run.state_dir / TRACES_FILE, say=run.output.info)
     pruner = store.keep(
         run.config.trace_retention,
         lambda deleted: run.output.info(f"trace retention: deleted the {deleted} oldest traces"),
@@ -60,25 +68,35 @@ def local_agent_apps(
     run.output.subscribe(logs.listener)
     # Closed last (cleanups run newest first): the functions' last lines are written.
     run.on_stop(lambda: asyncio.to_thread(logs.close))
-    apps = [(AGENT_SERVER, agent_port, create_agent_app(store))]
+    allowed = run.config.allow_hosts
+    apps = [(AGENT_SERVER, agent_port, create_agent_app(store, allow_hosts=allowed + agent_hosts))]
     try:
         from ..apm import create_apm_app
     except ImportError:
         run.output.info("no APM views in this checkout")
     else:
-        apps.append((APM_SERVER, apm_port, create_apm_app(store)))
+        apps.append((APM_SERVER, apm_port, create_apm_app(store, allow_hosts=allowed)))
     return apps
 
 
 async def start_account(
-    run: LocalRun[Any], template: Template, iam: LocalIam, host: str, dynamodb_port: int
+    run: LocalRun[Any],
+    template: Template,
+    iam: LocalIam,
+    host: str,
+    dynamodb_port: int,
+    *,
+    container_hosts: tuple[str, ...] = (),
 ) -> None:
-    """moto: the tables, then the roles and users, then IAM enforced on every request."""
+    """moto: the tables, then the roles and users, then IAM enforced on every request.
+
+    It answers loopback names, ``host``, the run's ``allow_hosts`` and ``container_hosts``."""
     dynamodb = LocalDynamoDB(
         dynamodb_port,
         host=host,
         log_path=run.state_dir / "logs" / "dynamodb.log",
         service_callers=service_callers(LOCAL_ACCOUNT),
+        allow_hosts=(host, *run.config.allow_hosts, *container_hosts),
     )
     run.on_stop(dynamodb.stop)
     await dynamodb.start()

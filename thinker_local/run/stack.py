@@ -139,7 +139,13 @@ class Stack(LocalRun[StackConfig]):
         warming = asyncio.ensure_future(functions.warm())
         try:
             await start_account(self, template, iam, HOST, config.dynamodb_port)
-            lambda_api = LambdaApi(functions, account=LOCAL_ACCOUNT, iam=iam, output=self.output)
+            lambda_api = LambdaApi(
+                functions,
+                account=LOCAL_ACCOUNT,
+                iam=iam,
+                output=self.output,
+                allow_hosts=config.allow_hosts,
+            )
             await self.serve(lambda_api.create_app(), lambda_socket)
             # Before the server's own stop, which would wait for the invocations under way.
             self.on_stop(lambda_api.close)

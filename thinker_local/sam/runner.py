@@ -127,8 +127,16 @@ class SamLocal(LocalRun[SamConfig]):
     def _bind_agent_and_apm(
         self, template: Template, host: str
     ) -> tuple[list[tuple[str, Any, web.Application]], list[tuple[str, Any, web.Application]]]:
-        """The agent's socket on the bridge (the containers send there), the APM's on loopback."""
-        apps = local_agent_apps(self, template, self.config.agent_port, self.config.apm_port)
+        """The agent's socket on the bridge (the containers send there, naming it
+        host.docker.internal or the bridge's address: the agent answers both), the APM's on
+        loopback."""
+        apps = local_agent_apps(
+            self,
+            template,
+            self.config.agent_port,
+            self.config.apm_port,
+            agent_hosts=(CONTAINER_HOST, host),
+        )
         agent, apm = apps[:1], apps[1:]
         return (
             [(name, self.bind(host, port, name), app) for name, port, app in agent],
@@ -139,7 +147,9 @@ class SamLocal(LocalRun[SamConfig]):
         """moto on the bridge, with the tables, IAM, and the template's seed custom resource."""
         config = self.config
         iam = LocalIam(f"http://{host}:{config.dynamodb_port}", LOCAL_ACCOUNT)
-        await start_account(self, template, iam, host, config.dynamodb_port)
+        await start_account(
+            self, template, iam, host, config.dynamodb_port, container_hosts=(CONTAINER_HOST,)
+        )
         # The custom resources' functions run as make up runs them: no container needed.
         backing = {
             logical_id: template.functions[logical_id]

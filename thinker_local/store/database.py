@@ -1,18 +1,26 @@
 """The SQLite file behind the trace store: its schema, one shared connection, and a lock.
 
 Durable: WAL journal, so the agent (writer) and the APM pages (readers) work at the same time,
-from one process or several, and traces survive a restart.
+from one process or several, and traces survive a restart. An older version's file is brought
+up to this schema (:mod:`.migration`); a damaged one, found when opened or while in use, is set
+aside and replaced by a fresh file (:mod:`.damage`), and the spans being written go there.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from . import damage
+from .migration import add_missing_columns
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS spans (
@@ -77,18 +85,82 @@ _BACKFILL_BATCH = 10_000
 class Database:
     """The store's SQLite file; thread-safe, and safe with other processes on the same file."""
 
-    def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: str | Path, *, say: Callable[[str], object] | None = None) -> None:
+        """``say`` tells the user, in one line, what happened to the file (set aside as
+        damaged, or its disk full); by default a warning in the log."""
+        self._path = Path(path) if str(path) != ":memory:" else None
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._say = say or logger.warning
+        self._lock = threading.Lock()
+        # The schemas given to create(), and what to redo, on a fresh file.
+        self._schemas = [SCHEMA + TAGS_SCHEMA]
+        self._on_fresh: list[Callable[[], object]] = []
+        # Counts the files replaced, so that threads failing on the same one replace it once.
+        self._generation = 0
+        self._full = False
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as error:
+            if self._path is None or not damage.is_damage(error):
+                raise
+            self._set_aside(error)
+            self._db = self._connect()
+        self._fill_tags()
+
+    def _connect(self) -> sqlite3.Connection:
+        """The file opened, checked, and brought up to this version's tables."""
         # One connection shared by the agent's and the pages' threads, serialised by a lock;
         # other processes on the same file are handled by SQLite's own locking (busy_timeout).
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA + TAGS_SCHEMA)
+        target = str(self._path) if self._path is not None else ":memory:"
+        db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            damage.check(db)
+            for schema in self._schemas:
+                add_missing_columns(db, schema)
+                db.executescript(schema)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, error: sqlite3.Error) -> None:
+        assert self._path is not None
+        moved = damage.set_aside(self._path)
+        self._say(
+            f"the trace store {self._path} was damaged ({error}): moved it to {moved};"
+            " a fresh store keeps the traces from now on"
+        )
+
+    def recovering[T](self, operation: Callable[[], T]) -> T:
+        """``operation()``; if it finds the file damaged, once more on a fresh file."""
+        generation = self._generation
+        try:
+            return operation()
+        except sqlite3.DatabaseError as error:
+            if self._path is None or not damage.is_damage(error):
+                raise
+            self._replace(generation, error)
+        return operation()
+
+    def on_fresh(self, redo: Callable[[], object]) -> None:
+        """Call ``redo`` after a damaged file is replaced (what a fresh file must hold)."""
+        self._on_fresh.append(redo)
+
+    def _replace(self, generation: int, error: sqlite3.Error) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return  # another thread replaced it meanwhile
+            self._db.close()
+            self._set_aside(error)
+            self._db = self._connect()
+            self._generation += 1
         self._fill_tags()
+        for redo in self._on_fresh:
+            redo()
 
     def _fill_tags(self) -> None:
         """Tag rows for the spans stored before span_tags existed (once per store)."""
@@ -103,8 +175,11 @@ class Database:
             db.execute("INSERT OR IGNORE INTO upgrades VALUES ('span_tags')")
 
     def create(self, schema: str) -> None:
-        """The tables and indexes ``schema`` declares (``IF NOT EXISTS``), in one transaction."""
+        """The tables and indexes ``schema`` declares (``IF NOT EXISTS``), in one transaction;
+        an older store's tables get the columns they lack."""
+        self._schemas.append(schema)
         with self.transaction() as connection:
+            add_missing_columns(connection, schema)
             for statement in schema.split(";"):
                 if statement.strip():
                     connection.execute(statement)
@@ -115,18 +190,30 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The connection inside one write transaction, rolled back if the block raises."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        """The connection inside one write transaction, rolled back if the block raises; a
+        damaged file found meanwhile is replaced by a fresh one (the error is raised)."""
+        generation = self._generation
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    # SQLite may have rolled back already (a full disk, a damaged page).
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            if self._path is not None and damage.is_damage(error):
+                self._replace(generation, error)
+            raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Every row ``sql`` selects, addressable by column name."""
+        return self.recovering(lambda: self._query(sql, params))
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         with self._lock:
             cursor = self._db.execute(sql, params)
             cursor.row_factory = sqlite3.Row
@@ -138,8 +225,33 @@ class Database:
         received: int,
         also: Callable[[sqlite3.Connection, Sequence[tuple[Any, ...]]], None] | None = None,
     ) -> None:
-        """Store span rows (replacing any sent before) and refresh their traces' summaries;
-        ``also`` writes what else the rows make (error rows) in the same transaction."""
+        """Store span rows (replacing any sent before) and refresh their traces' summaries
+        (``also`` writes what else the rows make, error rows, in the same transaction); on a
+        fresh file if this one is found damaged. :class:`~.damage.StoreFull` while the
+        disk is full: said once, and once more when spans are stored again."""
+        try:
+            self.recovering(lambda: self._insert_spans(rows, received, also))
+        except sqlite3.OperationalError as error:
+            if not damage.is_full(error):
+                raise
+            if not self._full:
+                self._full = True
+                self._say(
+                    f"the disk holding the trace store {self._path} is full: the agent refuses"
+                    " traces (429, as the Datadog Agent does when it cannot keep up) until there"
+                    " is space again"
+                )
+            raise damage.StoreFull(str(error)) from error
+        if self._full:
+            self._full = False
+            self._say(f"the trace store {self._path} has space again: traces are kept again")
+
+    def _insert_spans(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        received: int,
+        also: Callable[[sqlite3.Connection, Sequence[tuple[Any, ...]]], None] | None,
+    ) -> None:
         with self.transaction() as db:
             if also is not None:
                 also(db, rows)

@@ -134,10 +134,16 @@ class Invocations:
     def __init__(self, db: Database) -> None:
         self._db = db
         db.create(SCHEMA)
+        self._functions: list[tuple[Any, ...]] = []
+        # A damaged file replaced by a fresh one: the serverless view still knows the functions.
+        db.on_fresh(lambda: self._write_functions(self._functions))
 
     def set_functions(self, functions: Iterable[FunctionInfo]) -> None:
         """The template's functions, replacing those of an earlier run."""
-        rows = [astuple(f) for f in functions]
+        self._functions = [astuple(f) for f in functions]
+        self._write_functions(self._functions)
+
+    def _write_functions(self, rows: list[tuple[Any, ...]]) -> None:
         with self._db.transaction() as connection:
             connection.execute("DELETE FROM functions")
             connection.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?)", rows)

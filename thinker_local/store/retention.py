@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -130,6 +131,12 @@ class Pruner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if deleted := prune(self._database, self.retention):
+            try:
+                deleted = prune(self._database, self.retention)
+            except sqlite3.Error:
+                # A damaged file was set aside (the store said so), or the disk is full: the
+                # next pass prunes what is there then.
+                deleted = 0
+            if deleted:
                 self._report(deleted)
             self._stop.wait(self._interval_s)

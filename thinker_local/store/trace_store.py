@@ -17,6 +17,7 @@ from typing import Any
 
 from ..stats import RequestStats
 from . import ingest, issues
+from .damage import Recent
 from .database import Database
 from .invocations import Invocations
 from .issues import Issues
@@ -67,9 +68,14 @@ class _Group:
 class TraceStore:
     """Spans in a SQLite file; thread-safe, and safe with other processes on the same file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, say: Callable[[str], object] | None = None) -> None:
+        """``say``: how to tell the user that the file was set aside as damaged, or that the
+        disk is full (one line each; by default, the log)."""
         self.path = Path(path)
-        self._db = Database(path)
+        self._db = Database(path, say=say)
+        # A damaged file found while in use: the spans of the last minute go to the fresh one.
+        self._recent = Recent()
+        self._db.on_fresh(self._write_recent)
         self.invocations = Invocations(self._db)
         self.logs = Logs(self._db)
         self.issues = Issues(self._db)
@@ -91,9 +97,14 @@ class TraceStore:
         rows = ingest.rows(chunks)
         if rows:
             self._db.insert_spans(rows, received=time.time_ns(), also=issues.record)
+            self._recent.add(rows)
             for listener in list(self._stored):
                 listener()
         return len(rows)
+
+    def _write_recent(self) -> None:
+        for rows in self._recent.rows():
+            self._db.insert_spans(rows, received=time.time_ns())
 
     def on_stored(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call ``listener`` (from the writing thread) after each write of spans through this

@@ -194,3 +194,22 @@ async def test_stopping_ends_a_pending_long_poll(runtime: RuntimeApi) -> None:
     async with aiohttp.ClientSession() as fresh:
         with pytest.raises(aiohttp.ClientConnectionError):
             await fresh.get(f"http://{runtime.address}{PREFIX}/invocation/next")
+
+
+async def test_a_rebinding_host_neither_takes_nor_answers_an_invocation(
+    runtime: RuntimeApi, client: aiohttp.ClientSession
+) -> None:
+    submitted = invocation()
+    await runtime.submit(submitted)
+    foreign = {"Host": f"rebind.example:{runtime.address.rsplit(':', 1)[1]}"}
+    async with client.get(f"{PREFIX}/invocation/next", headers=foreign) as taken:
+        assert taken.status == 403
+    async with client.post(
+        f"{PREFIX}/invocation/req-1/response", data=b"{}", headers=foreign
+    ) as answered:
+        assert answered.status == 403
+
+    headers, body = await within(next_event(client))
+    assert headers["Lambda-Runtime-Aws-Request-Id"] == "req-1"
+    assert body == b'{"n": 1}'
+    assert not submitted.result.done()

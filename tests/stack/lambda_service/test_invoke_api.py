@@ -275,6 +275,30 @@ def test_an_unsigned_call_or_an_unknown_key_is_refused(lambda_stack: LambdaStack
     assert forged.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
 
 
+def test_a_rebinding_host_or_a_web_page_is_refused_before_anything_else(
+    lambda_stack: LambdaStack,
+) -> None:
+    url = f"{lambda_stack.lambda_api}/2015-03-31/functions/{CALLEE}/invocations"
+    port = url.split(":")[2].split("/")[0]
+    rebinding = requests.post(
+        url, data=b"{}", headers={"Host": f"rebind.example:{port}"}, timeout=30
+    )
+    from_a_page = requests.post(
+        url, data=b"{}", headers={"Origin": "http://rebind.example"}, timeout=30
+    )
+    loopback = requests.post(url, data=b"{}", headers={"Host": f"localhost:{port}"}, timeout=30)
+
+    for refused in (rebinding, from_a_page):
+        assert refused.status_code == 403
+        assert refused.headers["Content-Type"].startswith("text/plain")
+        assert "x-amzn-ErrorType" not in refused.headers
+    assert "rebind.example" in rebinding.text
+    assert "web pages" in from_a_page.text
+    # A loopback name reaches the API itself, which asks for a signature.
+    assert loopback.status_code == 403
+    assert loopback.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
 def test_a_wrong_method_or_path_is_an_unknown_operation(lambda_stack: LambdaStack) -> None:
     base = lambda_stack.lambda_api
     wrong_method = requests.get(f"{base}/2015-03-31/functions/{CALLEE}/invocations", timeout=30)
