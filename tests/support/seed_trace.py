@@ -45,8 +45,19 @@ def entering_trace_ids(apm: str, settle: float = 2.0, timeout: float = 30.0) -> 
     return listed
 
 
+# What each function flushes of a seed request: each sends its spans on its own, so the trace is
+# listed once thinker-api's arrive, possibly before thinker-microservice's.
+_BOTH_FUNCTIONS = {
+    ("aws.apigateway", "thinker-api-gateway"),
+    ("aws.lambda", "thinker-api"),
+    ("aws.apigateway", "thinker-microservice-gateway"),
+    ("aws.lambda", "thinker-microservice"),
+}
+
+
 def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span]:
-    """The spans of the one trace that entered thinker-api and is not among ``known``.
+    """The spans of the one seed trace that entered thinker-api and is not among ``known``, once
+    both functions' spans are in (or what is there at ``timeout``, for the caller to judge).
 
     The caller sent one request since it listed ``known``, so one new trace is expected.
     """
@@ -56,9 +67,14 @@ def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span
         if new:
             assert len(new) == 1, new
             (trace_id,) = new
-            trace = requests.get(f"{apm}/api/traces/{trace_id}", timeout=10).json()
-            assert trace["trace_id"] == trace_id
-            return list(trace["spans"])
+            while True:
+                trace = requests.get(f"{apm}/api/traces/{trace_id}", timeout=10).json()
+                assert trace["trace_id"] == trace_id
+                spans: list[Span] = list(trace["spans"])
+                seen = {(span["name"], span["service"]) for span in spans}
+                if seen >= _BOTH_FUNCTIONS or time.monotonic() > deadline:
+                    return spans
+                time.sleep(0.5)
         time.sleep(0.5)
     pytest.fail(f"no new trace entered {ENTRY_SERVICE} in the APM within {timeout} s")
 
