@@ -14,13 +14,12 @@ import re
 import shlex
 import subprocess
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from tests.support.expected import SEED_RESPONSE
 from tests.support.seed_trace import assert_seed_trace, entering_trace_ids, the_new_trace
 from thinker_local.harness.stack import REPO, StackProcess
+from thinker_local.lambda_service.client import lambda_client
 
 pytestmark = pytest.mark.sam_local
 
@@ -42,16 +41,8 @@ def test_boto3_invoke_through_sam_local_start_lambda(sam_stack: StackProcess) ->
     assert info.lambda_api in sam_stack.output()
     known = entering_trace_ids(info.apm)
     mark = sam_stack.mark()
-    # sam local start-lambda does not check signatures; any keys sign.
-    client = boto3.client(
-        "lambda",
-        endpoint_url=info.lambda_api,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        # The first invocation makes the function's container and runs its init.
-        config=Config(read_timeout=180, retries={"max_attempts": 0}),
-    )
+    # The developer's keys, which the run wrote to its state directory (SAM checks none).
+    client = lambda_client(info.lambda_api, sam_stack.state_dir)
 
     answer = client.invoke(FunctionName=FUNCTION, Payload=(REPO / EVENT).read_bytes())
 

@@ -190,7 +190,8 @@ class LocalRun[C: RunConfig]:
     ) -> None:
         """``up.json``, written once everything serves: what runs where, for people and tools.
 
-        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis``
+        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process,
+        ``command`` the command that runs (``up``, ``sam``), ``apis``
         maps each API's logical id to its URL, ``servers`` each extra server's name to its URL,
         ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
         account's IAM too), ``trace_agent`` where traces go, ``lambda`` the Lambda Invoke API's
@@ -200,6 +201,7 @@ class LocalRun[C: RunConfig]:
         info = {
             "ready": True,
             "pid": os.getpid(),
+            "command": self.command,
             "state_dir": str(self.state_dir.resolve()),
             "template": str(template.path),
             "apis": apis,

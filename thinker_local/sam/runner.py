@@ -146,7 +146,7 @@ class SamLocal(LocalRun[SamConfig]):
             trace_agent=f"http://{host}:{config.agent_port}",
             lambda_api=lambda_url,
         )
-        servers[f"Lambda ({START_LAMBDA})"] = lambda_url
+        servers["Lambda (invoke)"] = lambda_url
         servers["DynamoDB, IAM, STS"] = f"http://{host}:{config.dynamodb_port}/"
         self._banner(template, base, servers, image.describe())
 
@@ -299,7 +299,7 @@ class SamLocal(LocalRun[SamConfig]):
 
     def _banner(self, template: Template, base: str, servers: dict[str, str], image: str) -> None:
         say = self.output.info
-        say(f"{template.path.name}: `sam local start-api` is up (base image {image})")
+        say(f"{template.path.name}: `{START_API}` and `{START_LAMBDA}` are up (base image {image})")
         for api in template.apis.values():
             for route in api.routes:
                 note = " (AWS_IAM: not checked by sam local)" if route.iam_auth else ""
