@@ -338,9 +338,9 @@ def _side_by_side_section(results: Results) -> list[str]:
         " at a time, then N concurrent clients after a warm-up (the harness's load loop).",
         "",
     ]
-    lines += _step_run(results.side_by_side_step, results.cores)
+    lines += _step_run(results.side_by_side_step, results.cores, "`sam local start-api`")
     if results.side_by_side_step.note:
-        return [*lines, f"`sam local start-api` not measured: {results.side_by_side_step.note}", ""]
+        return lines
     figures = {f.name: f for f in results.side_by_side}
     up, sam = figures.get("make up"), figures.get("sam local start-api")
     if up is None or sam is None or up.seed is None or sam.seed is None:
@@ -391,13 +391,9 @@ def _lambda_invoke_section(results: Results) -> list[str]:
         " runs the init) are not counted.",
         "",
     ]
-    lines += _step_run(results.lambda_invoke_step, results.cores)
+    lines += _step_run(results.lambda_invoke_step, results.cores, "`sam local start-lambda`")
     if results.lambda_invoke_step.note:
-        return [
-            *lines,
-            f"`sam local start-lambda` not measured: {results.lambda_invoke_step.note}",
-            "",
-        ]
+        return lines
     up, sam = (
         results.lambda_invoke.get("make up"),
         results.lambda_invoke.get("sam local start-lambda"),
@@ -412,8 +408,11 @@ def _lambda_invoke_section(results: Results) -> list[str]:
     return [*lines, f"Invocations measured: {up.count} and {sam.count}.", ""]
 
 
-def _step_run(step: StepRun, cores: int) -> list[str]:
-    """When a step that may run alone ran, and whether the machine was shared then."""
+def _step_run(step: StepRun, cores: int, what: str) -> list[str]:
+    """When a step that may run alone ran, whether the machine was shared then, and why
+    ``what`` was not measured, if it was not."""
+    if step.note:
+        return [f"{what} not measured: {step.note}", ""]
     if not step.run:
         return []
     shared = (
