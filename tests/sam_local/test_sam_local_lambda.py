@@ -2,7 +2,8 @@
 ``sam local start-lambda`` the command starts beside start-api, and ``sam local invoke`` run as
 the banner prints it. Both run thinker-api on the sample event of events/, which calls the
 microservice through start-api: each answers the quick-start's JSON, and its trace, read back
-from the same APM, holds both functions as the seed request's does.
+from the same APM, holds both functions as the seed request's does. The project's own
+``invoke`` says to use SAM's on a ``make sam-local``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -86,3 +88,18 @@ def test_sam_local_invoke_as_the_banner_prints_it(sam_stack: StackProcess) -> No
     assert_seed_answer(json.loads(completed.stdout.strip().splitlines()[-1]))
     assert "REPORT RequestId: " in completed.stderr
     assert_seed_trace(the_new_trace(apm, known))
+
+
+def test_thinker_local_invoke_points_to_sam_local_invoke(sam_stack: StackProcess) -> None:
+    """``python -m thinker_local invoke`` would go through start-lambda, which refuses its
+    ``LogType=Tail``: it says what to run instead."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "thinker_local", "invoke", FUNCTION, "-e", EVENT,
+         "--state-dir", str(sam_stack.state_dir)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 2
+    assert "`make sam-local` runs on" in completed.stderr
+    assert "`sam local invoke`" in completed.stderr
+    assert completed.stdout == ""
