@@ -386,9 +386,11 @@ def _lambda_invoke_section(results: Results) -> list[str]:
         " through `make up`'s Lambda API (`python -m thinker_local up`: SigV4 and IAM checked,"
         " a warm environment in a process) and through the `sam local start-lambda` that"
         " `python -m thinker_local sam` (`make sam-local`) starts (samconfig.toml's `LAZY` warm"
-        " container, the function in Docker), the same DynamoDB, agent and APM around both."
-        " One stack after the other; the warm-up's calls (the first makes `sam`'s container and"
-        " runs the init) are not counted.",
+        " container, the function in Docker), each with its moto, agent and APM. Under `sam`,"
+        " the template's local mode has ddtrace send each trace before the function answers"
+        " (docs/sam-local.md), so that time is in its figures; `make up`'s functions send"
+        " theirs from a thread. One stack after the other; the warm-up's calls (the first"
+        " makes `sam`'s container and runs the init) are not counted.",
         "",
     ]
     lines += _step_run(results.lambda_invoke_step, results.cores, "`sam local start-lambda`")
