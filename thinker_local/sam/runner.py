@@ -127,6 +127,8 @@ class SamLocal(LocalRun[SamConfig]):
         ports = {START_API: config.port, START_LAMBDA: config.lambda_port}
         logs = {START_API: "sam-functions.log", START_LAMBDA: "sam-lambda-functions.log"}
         self.on_stop(self._stop_sam)
+        # Both start at once (start-lambda makes no container before its first invocation);
+        # then each must serve within the timeout.
         for name, port in ports.items():
             server = SamServer(name, self._server_args(name, host, port, env_file, logs[name]),
                                repo=self.repo, env=env, output=self.output)  # fmt: skip
@@ -267,7 +269,7 @@ class SamLocal(LocalRun[SamConfig]):
         overrides = self._parameter_overrides()
         return [
             sam, "local", command,
-            "--env-vars", str(env_file),
+            "--env-vars", env_file,
             "--parameter-overrides", " ".join(f"{k}={v}" for k, v in overrides.items()),
             "--skip-pull-image",
         ]  # fmt: skip
@@ -285,7 +287,7 @@ class SamLocal(LocalRun[SamConfig]):
         if left:
             raise StackError(f"could not remove containers {', '.join(sorted(left))}")
 
-    def invoke_command(self, function: str, event: str) -> str:
+    def _invoke_command(self, function: str, event: str) -> str:
         """The ``sam local invoke`` command line that runs with this run's services: its
         env-vars file, parameters and add_host (samconfig.toml), the developer's keys."""
         state = self.config.state_dir
@@ -311,7 +313,7 @@ class SamLocal(LocalRun[SamConfig]):
             say("Try:")
             say(f"  curl '{base}/{path}'")
         if INVOKE_EXAMPLE[0] in template.functions:
-            say(f"  {self.invoke_command(*INVOKE_EXAMPLE)}")
+            say(f"  {self._invoke_command(*INVOKE_EXAMPLE)}")
         say("Ctrl-C stops everything (and removes sam's containers).")
 
 
