@@ -34,7 +34,7 @@ lock:
 	scripts/lock
 
 .PHONY: sam-local test-sam-local
-## sam-local: sam build + sam local start-api in Docker, with DynamoDB (seeded), the agent and the APM (docs/sam-local.md)
+## sam-local: sam build + sam local start-api and start-lambda in Docker, with DynamoDB (seeded), the agent and the APM (docs/sam-local.md)
 sam-local: venv
 	$(PYTHON) -m thinker_local sam $(ARGS)
 

@@ -9,7 +9,9 @@ Steps, each on the same machine, one after the other (nothing measured runs in p
 4. the same stack with ``DD_TRACE_ENABLED=false``: the seed request's latency and Durations;
 5. the local stack at the seed's delays (0.2 s / 0.5 s): 1, 2, 5 and 10 subjects;
 6. ``sam build``: each function's artifact, unzipped and zipped;
-7. ``make up`` and ``sam local start-api`` side by side on the seed request (needs Docker).
+7. ``make up`` and ``sam local start-api`` side by side on the seed request (needs Docker);
+8. one ``lambda.invoke`` through ``make up``'s Lambda API and ``sam local start-lambda``
+   (needs Docker).
 
 ``--quick`` runs small counts (a trial, about a minute and a half); the default counts are
 for a quiet machine. The report goes to docs/benchmarks.md and docs/benchmarks.svg.
@@ -40,7 +42,7 @@ from .http_load import load, throughput
 from .plot import write_svg
 from .progress import Progress
 from .report import write_markdown
-from .results import Results
+from .results import Results, StepRun
 
 DOCS = lambda_env.REPO / "docs"
 CONCURRENCY = (1, 4, 8, 16)
@@ -59,7 +61,7 @@ SUBJECTS = (
     "plugh",
 )
 SEED_PATH = "/think/?subject=technology&subject=foo_bar"
-STEPS = 7
+STEPS = 8
 IN_PROCESS_ROUNDS = 4
 
 
@@ -116,6 +118,7 @@ class Bench:
             ("local stack at the seed's delays: 1, 2, 5, 10 subjects", self.subjects),
             ("sam build: artifact sizes", self.artifacts),
             ("make up and sam local start-api side by side", self.side_by_side),
+            ("one lambda.invoke: make up's Lambda API and sam local start-lambda", self.invoke),
         ]
         for number, (title, step) in enumerate(steps, start=1):
             self.progress.step(title)
@@ -240,17 +243,48 @@ class Bench:
         self.results.artifacts = await asyncio.to_thread(artifacts.artifacts, self.scratch / "sam")
 
     async def side_by_side(self) -> None:
-        results, progress = self.results, self.progress
-        results.side_by_side_run = _conditions()
-        results.side_by_side_load = os.getloadavg()[0]
+        await self._in_docker(
+            self.results.side_by_side_step, sam_local.SAM_LOCAL, self._side_by_side
+        )
+
+    async def invoke(self) -> None:
+        await self._in_docker(
+            self.results.lambda_invoke_step, sam_local.SAM_LOCAL_LAMBDA, self._invoke
+        )
+
+    async def _in_docker(
+        self, step: StepRun, what: str, measure: Callable[[], Awaitable[None]]
+    ) -> None:
+        """``measure`` with a Docker engine; without one, ``step`` says why ``what`` was not
+        measured. ``step`` notes when it ran and the load before and after."""
+        progress = self.progress
+        step.run = _conditions()
+        step.load = os.getloadavg()[0]
         try:
             with sam_local.engine(self.scratch / "dockerd.log", progress.note) as bridge:
                 progress.note(f"Docker engine up; its bridge {bridge}")
-                await self._side_by_side()
+                await measure()
         except sam_local.EngineError as error:
-            results.side_by_side_note = str(error)
-            progress.note(f"sam local start-api not measured: {error}")
-        results.side_by_side_run += f"; after: load {_load_now()}"
+            step.note = str(error)
+            progress.note(f"{what} not measured: {error}")
+        step.run += f"; after: load {_load_now()}"
+
+    async def _invoke(self) -> None:
+        counts, progress = self.counts, self.progress
+        for name, factory in (
+            (sam_local.MAKE_UP, sam_local.make_up),
+            (sam_local.SAM_LOCAL_LAMBDA, sam_local.sam_local),
+        ):
+            progress.note(f"{name}: {counts.seed_requests} invocations one at a time")
+            latency = await sam_local.measure_invoke(
+                factory,
+                self.scratch / f"invoke-{name}",
+                requests=counts.seed_requests,
+                warmup=counts.warmup,
+                on_progress=functools.partial(progress.count, f"{name}: invocations"),
+            )
+            self.results.lambda_invoke[name] = latency
+            progress.note(f"{name}: p50 {latency.p50:.1f} ms, p95 {latency.p95:.1f} ms")
 
     async def _side_by_side(self) -> None:
         counts, progress = self.counts, self.progress

@@ -13,7 +13,7 @@ from pathlib import Path
 from thinker_local.stats import Summary, ratio
 
 from . import sections
-from .results import FUNCTION_NAMES, Results
+from .results import FUNCTION_NAMES, Results, StepRun
 from .targets import MB, checks
 
 FINDINGS = Path(__file__).with_name("findings.md")
@@ -79,6 +79,7 @@ def markdown(results: Results, svg_name: str) -> str:
     lines += _throughput_section(results)
     lines += _artifacts_section(results)
     lines += _side_by_side_section(results)
+    lines += _lambda_invoke_section(results)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -337,17 +338,9 @@ def _side_by_side_section(results: Results) -> list[str]:
         " at a time, then N concurrent clients after a warm-up (the harness's load loop).",
         "",
     ]
-    if results.side_by_side_run:
-        shared = (
-            " The machine was shared with other work (load above ~0.5 before the run on"
-            f" {results.cores} cores): the absolute figures are pessimistic; the ratios hold"
-            " better, as both stacks ran under it."
-            if results.side_by_side_load > SHARED_LOAD
-            else ""
-        )
-        lines += [f"Run {results.side_by_side_run} (load average 1 / 5 / 15 min).{shared}", ""]
-    if results.side_by_side_note:
-        return [*lines, f"`sam local start-api` not measured: {results.side_by_side_note}", ""]
+    lines += _step_run(results.side_by_side_step, results.cores, "`sam local start-api`")
+    if results.side_by_side_step.note:
+        return lines
     figures = {f.name: f for f in results.side_by_side}
     up, sam = figures.get("make up"), figures.get("sam local start-api")
     if up is None or sam is None or up.seed is None or sam.seed is None:
@@ -382,8 +375,61 @@ def _side_by_side_section(results: Results) -> list[str]:
     ]
 
 
+def _lambda_invoke_section(results: Results) -> list[str]:
+    lines = [
+        "## 8. One `lambda.invoke`: `make up`'s Lambda API and `sam local start-lambda`",
+        "",
+        "One synchronous invocation (RequestResponse) of thinker-microservice with"
+        " events/microservice.json (its trace headers left out, so each invocation is a trace of"
+        " its own), delays 0, tracing on, one call at a time, by the same boto3 client (the"
+        " developer's keys, no retries), timed from the call to the answer's last byte:"
+        " through `make up`'s Lambda API (`python -m thinker_local up`: SigV4 and IAM checked,"
+        " a warm environment in a process) and through the `sam local start-lambda` that"
+        " `python -m thinker_local sam` (`make sam-local`) starts (samconfig.toml's `LAZY` warm"
+        " container, the function in Docker), each with its moto, agent and APM. Under `sam`,"
+        " the template's local mode has ddtrace send each trace before the function answers"
+        " (docs/sam-local.md), so that time is in its figures; `make up`'s functions send"
+        " theirs from a thread. One stack after the other; the warm-up's calls (the first"
+        " makes `sam`'s container and runs the init) are not counted.",
+        "",
+    ]
+    lines += _step_run(results.lambda_invoke_step, results.cores, "`sam local start-lambda`")
+    if results.lambda_invoke_step.note:
+        return lines
+    up, sam = (
+        results.lambda_invoke.get("make up"),
+        results.lambda_invoke.get("sam local start-lambda"),
+    )
+    if up is None or sam is None:
+        return [*lines, "Not measured in this run.", ""]
+    rows = [
+        (f"p{q}", f"{_ms(a)} ms", f"{_ms(b)} ms", _times(ratio(b, a)))
+        for q, a, b in ((50, up.p50, sam.p50), (95, up.p95, sam.p95))
+    ]
+    lines += _table(("", "make up", "sam local start-lambda", "sam / make up"), rows)
+    return [*lines, f"Invocations measured: {up.count} and {sam.count}.", ""]
+
+
+def _step_run(step: StepRun, cores: int, what: str) -> list[str]:
+    """When a step that may run alone ran, whether the machine was shared then, and why
+    ``what`` was not measured, if it was not."""
+    if step.note:
+        return [f"{what} not measured: {step.note}", ""]
+    if not step.run:
+        return []
+    shared = (
+        " The machine was shared with other work (load above ~0.5 before the run on"
+        f" {cores} cores): the absolute figures are pessimistic; the ratios hold"
+        " better, as both stacks ran under it."
+        if step.load > SHARED_LOAD
+        else ""
+    )
+    return [f"Run {step.run} (load average 1 / 5 / 15 min).{shared}", ""]
+
+
 def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
-    """``existing`` with its numbered sections ``numbers`` (``## N. ...``) taken from ``fresh``."""
+    """``existing`` with its numbered sections ``numbers`` (``## N. ...``) taken from ``fresh``;
+    one it does not have yet goes after the numbered section before it."""
 
     def sections(text: str) -> dict[int, str]:
         found = {}
@@ -393,9 +439,13 @@ def merge_sections(existing: str, fresh: str, numbers: set[int]) -> str:
 
     new = sections(fresh)
     merged = existing
-    for number, block in sections(existing).items():
-        if number in numbers and number in new:
-            merged = merged.replace(block, new[number])
+    for number in sorted(numbers & set(new)):
+        there = sections(merged)
+        if number in there:
+            merged = merged.replace(there[number], new[number])
+        elif before := [n for n in there if n < number]:
+            block = there[max(before)]
+            merged = merged.replace(block, block + new[number])
     return merged
 
 
@@ -403,7 +453,7 @@ _NUMBERED = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 
 # The steps (``--only N``) whose figures each numbered section shows: the section numbers are
 # the report's, the step numbers the run's, and some sections show figures of several steps.
-SECTION_STEPS = {1: {1, 3, 4}, 2: {1, 3, 4}, 3: {2}, 4: {5}, 5: {3}, 6: {6}, 7: {7}}
+SECTION_STEPS = {1: {1, 3, 4}, 2: {1, 3, 4}, 3: {2}, 4: {5}, 5: {3}, 6: {6}, 7: {7}, 8: {8}}
 
 
 def sections_measured(steps: set[int]) -> set[int]:

@@ -26,6 +26,16 @@ class Throughput:
 
 
 @dataclass
+class StepRun:
+    """A step that may run alone (``--only``) and needs Docker: when it ran, the 1-minute load
+    average as it started, and why it measured nothing when Docker was not there."""
+
+    run: str = ""
+    load: float = 0.0
+    note: str = ""
+
+
+@dataclass
 class Results:
     """Filled section by section; a section that failed leaves its note in ``failures``."""
 
@@ -49,10 +59,10 @@ class Results:
     subjects: dict[int, Summary] = field(default_factory=dict)
     throughput: list[Throughput] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
-    # Section 7: make up and sam local start-api; why not, when Docker was not there.
+    # Section 7: make up and sam local start-api.
     side_by_side: list[SideBySide] = field(default_factory=list)
-    side_by_side_note: str = ""
-    side_by_side_run: str = ""
-    # The 1-minute load average when section 7 started (it may run alone, with --only).
-    side_by_side_load: float = 0.0
+    side_by_side_step: StepRun = field(default_factory=StepRun)
+    # Section 8: one lambda.invoke's latency, by Lambda API ("make up", "sam local start-lambda").
+    lambda_invoke: dict[str, Summary] = field(default_factory=dict)
+    lambda_invoke_step: StepRun = field(default_factory=StepRun)
     failures: list[str] = field(default_factory=list)

@@ -67,9 +67,19 @@ def test_a_step_run_alone_replaces_only_its_section_of_the_report() -> None:
     assert merged == existing.replace("old seven", "new seven")
 
 
+def test_a_section_the_report_lacks_goes_after_the_one_before_it() -> None:
+    existing = "# Report\n\n## 7. Seven\n\nold seven\n\n## Findings\n\nkept\n"
+    fresh = "# Report\n\n## 7. Seven\n\nnew seven\n\n## 8. Eight\n\nnew eight\n\n## Findings\n"
+
+    merged = merge_sections(existing, fresh, {8})
+
+    assert merged == existing.replace("## Findings", "## 8. Eight\n\nnew eight\n\n## Findings")
+
+
 def test_a_step_replaces_the_sections_it_measures_not_those_numbered_like_it() -> None:
     # Step 2 (cold starts) measures section 3; section 2's figures come from steps 1, 3 and 4.
     assert sections_measured({2}) == {3}
     assert sections_measured({3}) == {5}
     assert sections_measured({1, 3, 4}) == {1, 2, 5}
     assert sections_measured({7}) == {7}
+    assert sections_measured({8}) == {8}

@@ -83,8 +83,8 @@ def test_section_7_sets_make_up_and_sam_local_side_by_side_with_ratios() -> None
         )
 
     results.side_by_side = [stack("make up", 1.0), stack("sam local start-api", 2.0)]
-    results.side_by_side_run = "2026-01-01 00:00 UTC; before: load 3.10 / 0.20 / 0.30"
-    results.side_by_side_load = 3.1
+    results.side_by_side_step.run = "2026-01-01 00:00 UTC; before: load 3.10 / 0.20 / 0.30"
+    results.side_by_side_step.load = 3.1
 
     section = markdown(results, "b.svg").split("## 7.")[1].split("\n## ")[0]
 
@@ -97,8 +97,17 @@ def test_section_7_sets_make_up_and_sam_local_side_by_side_with_ratios() -> None
 
 def test_section_7_says_why_sam_local_was_not_measured() -> None:
     results = known_results()
-    results.side_by_side_note = "no `docker` command"
+    results.side_by_side_step.note = "no `docker` command"
 
     section = markdown(results, "b.svg").split("## 7.")[1].split("\n## ")[0]
 
     assert "`sam local start-api` not measured: no `docker` command" in section
+
+
+def test_section_8_puts_both_lambda_apis_side_by_side() -> None:
+    results = known_results()
+    results.lambda_invoke = {"make up": summary(8.0), "sam local start-lambda": summary(32.0)}
+
+    section = markdown(results, "b.svg").split("## 8.")[1].split("\n## ")[0]
+
+    assert "| p50 | 8.00 ms | 32.0 ms | 4.00 x |" in section

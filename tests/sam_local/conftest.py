@@ -28,9 +28,10 @@ def docker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bridge_address()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sam_stack(docker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    """One `make sam-local` for the module, on free ports, its functions initialised.
+    """One `make sam-local` for the tests that share it, on free ports, its functions
+    initialised (start-api's: start-lambda makes its containers at their first invocation).
 
     `sam local`'s emulator initialises a function (its imports: the Datadog library, the app)
     on the first invocation and within it, so the first request pays both functions' inits

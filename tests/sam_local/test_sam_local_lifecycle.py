@@ -66,7 +66,7 @@ def test_sigterm_stops_everything_and_removes_the_containers(docker: str, tmp_pa
 
     assert code == 0
     assert len(made) == 3  # one warm container per function, EAGER
-    assert "removed sam's containers (3)" in stack.output()
+    assert "removed sam local start-api's containers (3)" in stack.output()
     assert_nothing_left(seen, made)
 
 

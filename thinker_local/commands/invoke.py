@@ -73,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     running = _running_stack(options["state_dir"])
+    if running is not None and running.get("command") == "sam":
+        print(
+            f"error: `make sam-local` runs on {options['state_dir']}: run SAM's own"
+            " `sam local invoke` as its banner prints it (docs/sam-local.md), or stop it",
+            file=sys.stderr,
+        )
+        return 2
     if running is not None:
         if running.get("template") != str(Path(options["template_path"]).resolve()):
             print(

@@ -1,5 +1,5 @@
-"""``sam``: ``sam build`` and ``sam local start-api``, with DynamoDB, the agent and the APM around
-them (what ``make sam-local`` runs; see docs/sam-local.md)."""
+"""``sam``: ``sam build``, ``sam local start-api`` and ``sam local start-lambda``, with DynamoDB,
+the agent and the APM around them (what ``make sam-local`` runs; see docs/sam-local.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from thinker_local.sam.runner import START_TIMEOUT_S, SamConfig, SamLocal
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "sam",
-        help="sam build + sam local start-api in Docker, with DynamoDB, the agent and the APM",
+        help="sam build + sam local start-api and start-lambda in Docker, with DynamoDB, the"
+        " agent and the APM",
         description=__doc__,
     )
     add_run_options(
@@ -32,10 +33,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--port", type=int, default=5000, help="sam local start-api's port (5000)")
     parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=3001,
+        help="sam local start-lambda's port (3001), on the same host as start-api",
+    )
+    parser.add_argument(
         "--start-timeout",
         type=float,
         default=START_TIMEOUT_S,
-        help=f"seconds sam local start-api may take to serve ({START_TIMEOUT_S:.0f})",
+        help=f"seconds sam local start-api, then start-lambda, may take to serve"
+        f" ({START_TIMEOUT_S:.0f})",
     )
     parser.set_defaults(func=run)
 
@@ -47,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 **run_options(args),
                 host=args.host,
                 port=args.port,
+                lambda_port=args.lambda_port,
                 start_timeout=args.start_timeout,
             )
         )

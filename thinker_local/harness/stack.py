@@ -54,7 +54,7 @@ class StackInfo:
     apm: str | None
     dynamodb: str | None
     trace_agent: str
-    # The Lambda Invoke API (``make up`` only).
+    # The Lambda Invoke API (``make up``'s own, or ``sam local start-lambda``).
     lambda_api: str | None = None
 
     @classmethod
@@ -271,10 +271,11 @@ def sam_options(directory: Path, parameter_overrides: Mapping[str, str] | None =
     sam, DynamoDB and the agent listen on the Docker bridge (the command's default), the APM
     on loopback; the ports are free on loopback, as the bridge's usually are too.
     """
-    api, dynamodb, agent, apm = free_ports(4)
+    api, lambda_port, dynamodb, agent, apm = free_ports(5)
     options = [
         "--state-dir", str(directory / "state"),
         "--port", str(api),
+        "--lambda-port", str(lambda_port),
         "--dynamodb-port", str(dynamodb),
         "--agent-port", str(agent),
         "--apm-port", str(apm),
@@ -290,8 +291,9 @@ def local_sam_stack(
     parameter_overrides: Mapping[str, str] | None = None,
     timeout: float = SAM_START_TIMEOUT_S,
 ) -> Iterator[StackProcess]:
-    """``sam build`` + ``sam local start-api`` with what they call (``python -m thinker_local
-    sam``) on free ports, its state and ``stack.log`` under ``directory``; needs Docker."""
+    """``sam build`` + ``sam local start-api`` and ``start-lambda`` with what they call
+    (``python -m thinker_local sam``) on free ports, its state and ``stack.log`` under
+    ``directory``; needs Docker."""
     directory.mkdir(parents=True, exist_ok=True)
     args = sam_command(*sam_options(directory, parameter_overrides))
     with running_stack(args, directory / "stack.log", None, directory / "state", timeout) as stack:

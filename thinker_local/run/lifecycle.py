@@ -54,6 +54,8 @@ class RunConfig:
     dynamodb_port: int = 5005
     agent_port: int = 8126
     apm_port: int = 8080
+    # Lambda's Invoke API: make up's own, or sam local start-lambda (its default port).
+    lambda_port: int = 3001
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     # Host names the servers beside the APIs (agent, APM) answer besides loopback ones.
     allow_hosts: tuple[str, ...] = ()
@@ -184,20 +186,22 @@ class LocalRun[C: RunConfig]:
         servers: dict[str, str],
         dynamodb: str,
         trace_agent: str,
-        lambda_api: str | None = None,
+        lambda_api: str,
     ) -> None:
         """``up.json``, written once everything serves: what runs where, for people and tools.
 
-        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process, ``apis``
+        Its keys are stable (see README): ``ready`` is true, ``pid`` is this process,
+        ``command`` the command that runs (``up``, ``sam``), ``apis``
         maps each API's logical id to its URL, ``servers`` each extra server's name to its URL,
         ``agent``/``apm`` are URLs or null, ``dynamodb`` is moto's URL (always run: it is the
         account's IAM too), ``trace_agent`` where traces go, ``lambda`` the Lambda Invoke API's
-        URL or null (``make sam-local`` serves none). It is written to a temporary name
-        and renamed, so a reader never sees half of it.
+        URL (``make up``'s own, or ``make sam-local``'s ``sam local start-lambda``). It is
+        written to a temporary name and renamed, so a reader never sees half of it.
         """
         info = {
             "ready": True,
             "pid": os.getpid(),
+            "command": self.command,
             "state_dir": str(self.state_dir.resolve()),
             "template": str(template.path),
             "apis": apis,

@@ -59,8 +59,6 @@ class StackConfig(RunConfig):
     trace_agent_url: str | None = None
     reload: bool = True
     max_environments: int = DEFAULT_MAX_ENVIRONMENTS
-    # Lambda's Invoke API (as `sam local start-lambda`'s default port).
-    lambda_port: int = 3001
     # SAM's --env-vars: variables by function logical id, and "Parameters" for all of them.
     env_vars: dict[str, dict[str, str]] = field(default_factory=dict)
     # Print the URLs once up (``invoke`` runs a stack quietly).

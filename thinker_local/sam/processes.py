@@ -1,12 +1,14 @@
-"""``sam build`` and ``sam local start-api`` as child processes, every line through the output.
+"""``sam build``, ``sam local start-api`` and ``sam local start-lambda`` as child processes,
+every line through the output.
 
 SAM CLI writes its functions' output from one thread per container into one stream, so lines of
-two functions can interleave, and nothing says which function wrote which. ``start-api`` is
-therefore given ``--log-file`` (its own copy of the functions' output, kept in the state
-directory), and each container it starts (it logs ``SAM_CONTAINER_ID: <id>``) is followed with
-``docker logs --follow``: each line goes to :class:`~thinker_local.output.Output` under the
-function's logical id (SAM CLI's label ``sam.cli.function.name``), as ``make up`` prints them,
-so REPORT lines reach the trace store by function. SAM CLI's own lines go under ``sam``.
+two functions can interleave, and nothing says which function wrote which. Each server
+(``start-api``, ``start-lambda``) is therefore given ``--log-file`` (its own copy of the
+functions' output, kept in the state directory), and each container it starts (it logs
+``SAM_CONTAINER_ID: <id>``) is followed with ``docker logs --follow``: each line goes to
+:class:`~thinker_local.output.Output` under the function's logical id (SAM CLI's label
+``sam.cli.function.name``), as ``make up`` prints them, so REPORT lines reach the trace store
+by function. SAM CLI's own lines go under ``sam``.
 """
 
 from __future__ import annotations
@@ -41,12 +43,20 @@ async def sam_build(sam: str, repo: Path, env: Mapping[str, str], output: Output
         raise SamError(f"`sam build` exited with {code} (its output is above)")
 
 
-class StartApi:
-    """``sam local start-api``: started, followed, and stopped with every container it made."""
+class SamServer:
+    """``sam local start-api`` or ``start-lambda``: started, followed, and stopped with every
+    container it made. ``args`` is the whole command line; ``name`` says it in messages."""
 
     def __init__(
-        self, args: Sequence[str], *, repo: Path, env: Mapping[str, str], output: Output
+        self,
+        name: str,
+        args: Sequence[str],
+        *,
+        repo: Path,
+        env: Mapping[str, str],
+        output: Output,
     ) -> None:
+        self.name = name
         self.args = list(args)
         self.repo = repo
         self.env = dict(env)
@@ -57,8 +67,8 @@ class StartApi:
         self._tasks: list[asyncio.Task[None]] = []
         self._followers: list[asyncio.subprocess.Process] = []
 
-    async def start(self, host: str, port: int, timeout: float) -> None:
-        """Start it, and return once it accepts connections on ``host:port``."""
+    async def start(self) -> None:
+        """Start it; :meth:`serving` waits until it serves (so that servers start together)."""
         self._before = await asyncio.to_thread(lambda_containers)
         self._remove_stale_locks()
         self.process = await spawn(
@@ -66,15 +76,20 @@ class StartApi:
             stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
         )  # fmt: skip
         self._tasks.append(asyncio.ensure_future(self._read_own_output()))
+
+    async def serving(self, host: str, port: int, timeout: float) -> None:
+        """Return once it accepts connections on ``host:port``; a SamError if it exits first
+        or not in ``timeout`` seconds from now."""
+        assert self.process is not None
         process = self.process
 
         async def serving() -> bool:
             if process.returncode is not None:
-                raise SamError(f"`sam local start-api` exited with {process.returncode}")
+                raise SamError(f"`{self.name}` exited with {process.returncode}")
             return await asyncio.to_thread(accepts, host, port)
 
         if not await until_async(serving, timeout):
-            raise SamError(f"`sam local start-api` did not serve {host}:{port} in {timeout} s")
+            raise SamError(f"`{self.name}` did not serve {host}:{port} in {timeout} s")
 
     def _remove_stale_locks(self) -> None:
         for lock in remove_stale_build_locks(sam_temp_dir(self.env)):
@@ -105,10 +120,18 @@ class StartApi:
         await pipe_lines(follower.stdout, function, self.output)
         await follower.wait()
 
-    async def stop(self) -> set[str]:
-        """Stop sam, then remove every container it made; the ids that could not be removed."""
+    async def terminate(self) -> None:
+        """Stop sam itself (and what runs in its session), leaving its containers."""
         if self.process is not None:
             await terminate(self.process)
+
+    async def stop(self) -> set[str]:
+        """Stop sam, then remove every container it made; the ids that could not be removed.
+
+        What ``sam`` made is what it named and every container with SAM CLI's label that came
+        after this server started: a server stopped after another (newest first) also removes
+        what the other left."""
+        await self.terminate()
         made = set(self.containers) | (await asyncio.to_thread(lambda_containers) - self._before)
         left = await asyncio.to_thread(remove_containers, made)
         # A sam stopped while it built an image leaves its lock; the next one would wait on it.

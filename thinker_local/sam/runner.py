@@ -1,15 +1,18 @@
-"""``sam local start-api`` with everything it calls, started and stopped as one.
+"""``sam local start-api`` and ``start-lambda`` with everything they call, started and stopped
+as one.
 
 Start-up, in order: take the state directory's lock (the same one ``make up`` takes: one stack
 at a time, one trace store), find a Docker engine (or start ``dockerd``, see :mod:`.engine`)
 and the host's address on its bridge, bind the agent (on the bridge, where the containers'
 ``host.docker.internal`` leads) and the APM (on loopback), start moto on the bridge with the
 template's tables, IAM and the template's own seed custom resource (the code ``make up`` runs),
-find or build the base image, ``sam build``, then ``sam local start-api`` with the project's
-samconfig.toml and an env-vars file saying where this run's endpoints are. Every line goes
-through one :class:`~thinker_local.output.Output`, so REPORT lines land in the trace store.
-Then ``up.json`` is written and the URLs printed. On Ctrl-C, SIGTERM, a failed start or ``sam``
-exiting, everything started is stopped, newest first, and ``sam``'s containers are removed.
+find or build the base image, ``sam build``, then ``sam local start-api`` and ``sam local
+start-lambda`` side by side with the project's samconfig.toml and an env-vars file saying where
+this run's endpoints are. Every line goes through one :class:`~thinker_local.output.Output`, so
+REPORT lines land in the trace store. Then ``up.json`` is written and the URLs printed, with
+the ``sam local invoke`` command line that uses the same services. On Ctrl-C, SIGTERM, a failed
+start or a ``sam`` exiting, everything started is stopped, newest first, and ``sam``'s
+containers are removed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +32,7 @@ from aiohttp import web
 
 from ..aws.account import LOCAL_ACCOUNT
 from ..aws.custom_resources import functions_used
-from ..aws.iam import LocalIam
+from ..aws.iam import CREDENTIALS_FILE, PROFILE, LocalIam
 from ..build import FunctionImages
 from ..errors import StackError
 from ..lambdafn.pool import LambdaService
@@ -45,12 +49,16 @@ from ..run.services import (
 from ..template import LocalSettings, Template, load_template
 from .engine import DockerEngine, host_address
 from .image import base_image
-from .processes import StartApi, sam_build
+from .processes import SamServer, sam_build
 
 # How the containers name this host (samconfig.toml's add_host; Docker Desktop's own name).
 CONTAINER_HOST = "host.docker.internal"
 ENV_FILE = "sam-env.json"
 START_TIMEOUT_S = 300.0
+START_API = "sam local start-api"
+START_LAMBDA = "sam local start-lambda"
+# The function and event the banner's ``sam local invoke`` line names.
+INVOKE_EXAMPLE = ("ThinkerApiFunction", "events/think.json")
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,22 @@ class SamLocal(LocalRun[SamConfig]):
     def __init__(self, config: SamConfig, output: Output | None = None) -> None:
         super().__init__(config, output)
         self.repo = config.template_path.resolve().parent
-        self.api: StartApi | None = None
+        self.servers: list[SamServer] = []
 
     async def ended(self) -> str:
-        assert self.api is not None
-        assert self.api.process is not None
-        return f"`sam local start-api` exited with {await self.api.process.wait()}"
+        """When the first of the ``sam`` servers exits, which one and how."""
+        waits = {
+            asyncio.ensure_future(server.process.wait()): server
+            for server in self.servers
+            if server.process is not None
+        }
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        first = next(iter(done))
+        return f"`{waits[first].name}` exited with {first.result()}"
 
     async def start(self) -> None:
         config, say = self.config, self.output.info
@@ -91,7 +109,8 @@ class SamLocal(LocalRun[SamConfig]):
         template = self._template(host)
         agent, apm = self._bind_agent_and_apm(template, host)
         self.check_free(host, config.dynamodb_port, "DynamoDB")
-        self.check_free(host, config.port, "sam local start-api")
+        self.check_free(host, config.port, START_API)
+        self.check_free(host, config.lambda_port, START_LAMBDA)
         servers: dict[str, str] = {}
         for name, sock, app in (*agent, *apm):
             await self.serve(app, sock)
@@ -105,20 +124,31 @@ class SamLocal(LocalRun[SamConfig]):
         env = self._sam_environment(iam)
         await sam_build(self._sam(), self.repo, env, self.output)
         env_file = self._write_env_file()
-        self.api = StartApi(self._start_api_args(host, env_file), repo=self.repo, env=env,
-                            output=self.output)  # fmt: skip
+        ports = {START_API: config.port, START_LAMBDA: config.lambda_port}
+        logs = {START_API: "sam-functions.log", START_LAMBDA: "sam-lambda-functions.log"}
         self.on_stop(self._stop_sam)
-        say(f"sam local start-api on {host}:{config.port} (a first start builds images)")
-        await self.api.start(host, config.port, config.start_timeout)
+        # Both start at once (start-lambda makes no container before its first invocation);
+        # then each must serve within the timeout.
+        for name, port in ports.items():
+            server = SamServer(name, self._server_args(name, host, port, env_file, logs[name]),
+                               repo=self.repo, env=env, output=self.output)  # fmt: skip
+            self.servers.append(server)
+            say(f"{name} on {host}:{port} (a first start builds images)")
+            await server.start()
+        for server in self.servers:
+            await server.serving(host, ports[server.name], config.start_timeout)
 
         base = f"http://{host}:{config.port}"
+        lambda_url = f"http://{host}:{config.lambda_port}"
         self.write_info(
             template,
             apis={api.logical_id: base for api in template.apis.values()},
             servers=servers,
             dynamodb=f"http://{host}:{config.dynamodb_port}/",
             trace_agent=f"http://{host}:{config.agent_port}",
+            lambda_api=lambda_url,
         )
+        servers["Lambda (invoke)"] = lambda_url
         servers["DynamoDB, IAM, STS"] = f"http://{host}:{config.dynamodb_port}/"
         self._banner(template, base, servers, image.describe())
 
@@ -222,31 +252,56 @@ class SamLocal(LocalRun[SamConfig]):
     def _parameter_overrides(self) -> dict[str, str]:
         return {"Mode": "local", **self.config.parameter_overrides}
 
-    def _start_api_args(self, host: str, env_file: Path) -> list[str]:
-        config = self.config
+    def _server_args(
+        self, name: str, host: str, port: int, env_file: Path, log_file: str
+    ) -> list[str]:
+        """``name``'s command line: samconfig.toml's section for it, and this run's own."""
+        return [
+            *self._sam_local(self._sam(), name.removeprefix("sam local "), str(env_file)),
+            "--host", host,
+            "--port", str(port),
+            "--log-file", str(self.config.state_dir / "logs" / log_file),
+        ]  # fmt: skip
+
+    def _sam_local(self, sam: str, command: str, env_file: str) -> list[str]:
+        """``sam local COMMAND`` with what this run adds to every one: where its endpoints
+        are, its parameters, and no pull (the image is here, and no registry may be)."""
         overrides = self._parameter_overrides()
         return [
-            self._sam(), "local", "start-api",
-            "--host", host,
-            "--port", str(config.port),
-            "--env-vars", str(env_file),
+            sam, "local", command,
+            "--env-vars", env_file,
             "--parameter-overrides", " ".join(f"{k}={v}" for k, v in overrides.items()),
-            "--log-file", str(config.state_dir / "logs" / "sam-functions.log"),
             "--skip-pull-image",
         ]  # fmt: skip
 
     async def _stop_sam(self) -> None:
-        if self.api is None:
-            return
-        left = await self.api.stop()
-        if self.api.containers:
-            self.output.info(f"removed sam's containers ({len(self.api.containers)})")
+        """Every ``sam`` first, then their containers: a ``sam`` still running would try to
+        use a container that another's stop removed."""
+        for server in reversed(self.servers):
+            await server.terminate()
+        left: set[str] = set()
+        for server in reversed(self.servers):
+            left |= await server.stop()
+            if server.containers:
+                self.output.info(f"removed {server.name}'s containers ({len(server.containers)})")
         if left:
             raise StackError(f"could not remove containers {', '.join(sorted(left))}")
 
+    def _invoke_command(self, function: str, event: str) -> str:
+        """The ``sam local invoke`` command line that runs with this run's services: its
+        env-vars file, parameters and add_host (samconfig.toml), the developer's keys."""
+        state = self.config.state_dir
+        return shlex.join([
+            f"AWS_SHARED_CREDENTIALS_FILE={_shown(state / CREDENTIALS_FILE)}",
+            f"AWS_PROFILE={PROFILE}",
+            *self._sam_local(_shown(Path(self._sam())), "invoke", _shown(state / ENV_FILE)),
+            "--region", LOCAL_ACCOUNT.region,
+            function, "-e", event,
+        ])  # fmt: skip
+
     def _banner(self, template: Template, base: str, servers: dict[str, str], image: str) -> None:
         say = self.output.info
-        say(f"{template.path.name}: `sam local start-api` is up (base image {image})")
+        say(f"{template.path.name}: `{START_API}` and `{START_LAMBDA}` are up (base image {image})")
         for api in template.apis.values():
             for route in api.routes:
                 note = " (AWS_IAM: not checked by sam local)" if route.iam_auth else ""
@@ -257,6 +312,8 @@ class SamLocal(LocalRun[SamConfig]):
         for _, path in example_requests(template)[:1]:
             say("Try:")
             say(f"  curl '{base}/{path}'")
+        if INVOKE_EXAMPLE[0] in template.functions:
+            say(f"  {self._invoke_command(*INVOKE_EXAMPLE)}")
         say("Ctrl-C stops everything (and removes sam's containers).")
 
 
@@ -290,6 +347,14 @@ def sam_env_vars(
         if named:
             variables.setdefault(logical_id, {}).update(named)
     return variables
+
+
+def _shown(path: Path) -> str:
+    """A path as a command line shows it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 _CONTAINER_URL = re.compile(rf"{re.escape(CONTAINER_HOST)}:(\d+)")
