@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks import sections
 from benchmarks.report import write_markdown
-from tests.benchmarks.test_targets import known_results
+from tests.support.bench_results import known_results
 
 
 def test_a_section_is_added_then_rewritten_in_its_place(tmp_path: Path) -> None:
