@@ -1,0 +1,211 @@
+"""The trace store at scale: the agent's intake and the APM API with a million spans stored.
+
+``python -m benchmarks.store`` (alone, not part of ``make bench``; about ten minutes for a
+million spans, ``--spans`` for fewer). A scratch store is filled through the agent's own intake:
+``PUT /v0.4/traces`` with msgpack payloads, as ddtrace sends them, of copies of the seed trace
+(warm requests, one in 50 a cold start with its import spans; the first subject over 100 names).
+Measured while filling: spans/s sustained by the intake, alone and while a reader asks the APM
+in a loop, as an open page would. Then, on the full store, each APM call a page makes (services,
+a trace search, one trace, the service map), over HTTP; and the bytes the file holds per span.
+The figures go to their section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import requests
+
+from tests.support.seed_chunks import Chunks, seed_chunks, trace_copy
+from thinker_local.agent.intake import create_agent_app
+from thinker_local.apm import create_apm_app
+from thinker_local.harness.servers import serve
+from thinker_local.stats import Summary
+from thinker_local.store import TraceStore
+
+from . import sections
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+SECTION = "store"
+SPANS = 1_000_000
+COLD_EVERY = 50
+TRACES_PER_PAYLOAD = 50
+ROUNDS = 30
+TARGET_P95_MS = 200.0
+TARGET_SPANS_S = 20_000.0
+TARGET_BYTES = 1024
+CALLS = {
+    "services": "/api/services?window=86400",
+    "traces search": "/api/traces?window=86400&query=%40subject%3Afoo_bar%20status%3Aerror",
+    "a trace": "/api/traces/{trace_id}",
+    "service map": "/api/service-map?window=86400",
+}
+
+
+def payloads(spans: int) -> tuple[list[bytes], list[int]]:
+    """msgpack v0.4 payloads holding about ``spans`` spans, and their span counts."""
+    seed = seed_chunks()
+    warm = [[s for s in chunk if not str(s["name"]).startswith("aws.lambda.")] for chunk in seed]
+    start = time.time_ns() - 3_600 * 10**9
+    made: list[bytes] = []
+    counts: list[int] = []
+    batch: Chunks = []
+    total = number = 0
+    while total < spans:
+        source = seed if number % COLD_EVERY == 0 else warm
+
+        def vary(span: dict[str, Any], number: int = number) -> None:
+            if span["meta"].get("subject") == "technology":
+                span["meta"]["subject"] = f"subject-{number % 100}"
+
+        chunks = trace_copy(source, number + 1, start_ns=start + number * 10**6, mutate=vary)
+        batch += chunks
+        total += sum(map(len, chunks))
+        number += 1
+        if number % TRACES_PER_PAYLOAD == 0 or total >= spans:
+            made.append(msgpack.packb(batch))
+            counts.append(sum(map(len, batch)))
+            batch = []
+    return made, counts
+
+
+def send(agent: str, payload: bytes, traces: int) -> None:
+    answer = requests.put(
+        f"{agent}/v0.4/traces",
+        data=payload,
+        headers={"Content-Type": "application/msgpack", "X-Datadog-Trace-Count": str(traces)},
+        timeout=120,
+    )
+    answer.raise_for_status()
+
+
+def intake(agent: str, made: list[bytes], counts: list[int], during: Callable[[], None]) -> float:
+    """Send the payloads one after another (as one tracer's writer does) while ``during`` runs
+    in a thread of its own until they are all sent; spans/s."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.is_set():
+            during()
+
+    reader = threading.Thread(target=loop, daemon=True)
+    reader.start()
+    began = time.perf_counter()
+    for payload in made:
+        send(agent, payload, TRACES_PER_PAYLOAD)
+    elapsed = time.perf_counter() - began
+    done.set()
+    reader.join()
+    return sum(counts) / elapsed
+
+
+def timed(url: str, rounds: int) -> Summary:
+    requests.get(url, timeout=120).raise_for_status()
+    samples = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        requests.get(url, timeout=120).raise_for_status()
+        samples.append((time.perf_counter() - began) * 1000)
+    return Summary.of(samples)
+
+
+def run(spans: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="thinker-store-") as scratch:
+        path = Path(scratch) / "traces.sqlite3"
+        with (
+            TraceStore(path) as agent_store,
+            TraceStore(path) as apm_store,
+            serve(create_agent_app(agent_store)) as agent,
+            serve(create_apm_app(apm_store)) as apm,
+        ):
+            made, counts = payloads(spans)
+            half = len(made) // 2
+            say(f"{sum(counts):,} spans in {len(made)} payloads; the first half alone")
+            alone = intake(agent, made[:half], counts[:half], lambda: time.sleep(0.05))
+            say(f"intake alone: {alone:,.0f} spans/s; the second half while the APM is read")
+
+            def read() -> None:
+                requests.get(apm + CALLS["services"], timeout=120)
+                requests.get(apm + CALLS["traces search"], timeout=120)
+
+            read_meanwhile = intake(agent, made[half:], counts[half:], read)
+            say(f"intake while read: {read_meanwhile:,.0f} spans/s")
+            stored = apm_store.span_count()
+            trace_id = apm_store.latest_trace_id()
+            calls = {
+                name: timed(apm + call.format(trace_id=trace_id), rounds)
+                for name, call in CALLS.items()
+            }
+            for name, summary in calls.items():
+                say(f"{name}: p50 {summary.p50:.0f} ms, p95 {summary.p95:.0f} ms")
+            file_bytes = sum(p.stat().st_size for p in Path(scratch).glob("traces.sqlite3*"))
+        return {
+            "stored": stored,
+            "alone": alone,
+            "read": read_meanwhile,
+            "calls": calls,
+            "bytes_per_span": file_bytes / max(stored, 1),
+        }
+
+
+def section(figures: dict[str, Any], rounds: int) -> str:
+    def verdict(met: bool) -> str:
+        return "met" if met else "**missed**"
+
+    rows = "\n".join(
+        f"| `{name}` | {s.p50:.0f} | {s.p95:.0f} | {s.maximum:.0f} |"
+        f" {verdict(s.p95 <= TARGET_P95_MS)} |"
+        for name, s in figures["calls"].items()
+    )
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    per_span = figures["bytes_per_span"]
+    alone, read = figures["alone"], figures["read"]
+    alone_met, read_met = verdict(alone >= TARGET_SPANS_S), verdict(read >= TARGET_SPANS_S)
+    return f"""## The store at scale
+
+`python -m benchmarks.store`, {when}, {machine}: a scratch store filled through the agent's
+intake (msgpack v0.4 over HTTP, {TRACES_PER_PAYLOAD} traces a payload, one payload after another)
+with copies of the seed trace; {figures["stored"]:,} spans stored. Then each APM call {rounds}
+times over HTTP, over a one-day window that holds every span (the search:
+`@subject:foo_bar status:error`), milliseconds (target: p95 ≤ {TARGET_P95_MS:.0f} ms).
+
+| Call | p50 | p95 | max | p95 target |
+| --- | --: | --: | --: | --: |
+{rows}
+
+| Intake | spans/s | target ≥ {TARGET_SPANS_S:,.0f} |
+| --- | --: | --: |
+| the first half of the spans, alone | {alone:,.0f} | {alone_met} |
+| the second half, while the APM is read in a loop | {read:,.0f} | {read_met} |
+
+Bytes the file holds per span (WAL included): {per_span:,.0f} (target ≤ {TARGET_BYTES:,}:
+{verdict(per_span <= TARGET_BYTES)}). Where they go, and why the intake is slow (each span's tag
+rows, stored twice): the findings' "Bytes stored per span".
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.store", description=__doc__)
+    parser.add_argument("--spans", type=int, default=SPANS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--output", type=Path, default=DOCS / "benchmarks.md")
+    args = parser.parse_args()
+    figures = run(args.spans, args.rounds, print)
+    sections.put(args.output, SECTION, section(figures, args.rounds))
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
