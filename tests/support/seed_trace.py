@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import requests
 
+from thinker_local.harness.traces import TraceNotFound, read_trace, wait_for_trace
+
 Span = dict[str, Any]
 ENTRY_SERVICE = "thinker-api-gateway"
 # The quick-start's request, below the API's URL.
@@ -55,6 +57,10 @@ _BOTH_FUNCTIONS = {
 }
 
 
+def _from_both_functions(spans: list[Span]) -> bool:
+    return {(span["name"], span["service"]) for span in spans} >= _BOTH_FUNCTIONS
+
+
 def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span]:
     """The spans of the one seed trace that entered thinker-api and is not among ``known``, once
     both functions' spans are in (or what is there at ``timeout``, for the caller to judge).
@@ -67,14 +73,12 @@ def the_new_trace(apm: str, known: set[str], timeout: float = 60.0) -> list[Span
         if new:
             assert len(new) == 1, new
             (trace_id,) = new
-            while True:
-                trace = requests.get(f"{apm}/api/traces/{trace_id}", timeout=10).json()
-                assert trace["trace_id"] == trace_id
-                spans: list[Span] = list(trace["spans"])
-                seen = {(span["name"], span["service"]) for span in spans}
-                if seen >= _BOTH_FUNCTIONS or time.monotonic() > deadline:
-                    return spans
-                time.sleep(0.5)
+            try:
+                return wait_for_trace(
+                    apm, trace_id, _from_both_functions, deadline - time.monotonic()
+                )
+            except TraceNotFound:
+                return read_trace(apm, trace_id) or []
         time.sleep(0.5)
     pytest.fail(f"no new trace entered {ENTRY_SERVICE} in the APM within {timeout} s")
 

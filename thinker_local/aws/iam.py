@@ -35,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from ..template import ExecutionRole, Function, Template
 from . import sessions
-from .account import Credentials, LocalAccount
+from .account import LOCAL_ACCOUNT, Credentials, LocalAccount
 
 # What a role session lasts (a SAM role's MaxSessionDuration), and when it is renewed.
 SESSION_S = 3600
@@ -78,6 +79,15 @@ class Decision:
 
     allowed: bool
     explicit_deny: bool = False
+
+
+def developer_session(state_dir: Path, profile: str = PROFILE) -> botocore.session.Session:
+    """A botocore session reading ``profile`` from the keys a local run wrote to ``state_dir``
+    (as the AWS CLI does with ``AWS_SHARED_CREDENTIALS_FILE``), in the account's region."""
+    session = botocore.session.Session(profile=profile)
+    session.set_config_variable("credentials_file", str(state_dir / CREDENTIALS_FILE))
+    session.set_config_variable("region", LOCAL_ACCOUNT.region)
+    return session
 
 
 def authorize(policies: Iterable[str], action: str, resource: str) -> Decision:

@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
 from ..aws.account import LOCAL_ACCOUNT
-from ..aws.iam import CREDENTIALS_FILE, PROFILE
+from ..aws.iam import CREDENTIALS_FILE, PROFILE, developer_session
 
 
 def register(subparsers: Any) -> None:
@@ -36,9 +35,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    session = botocore.session.Session(profile=args.profile)
-    session.set_config_variable("credentials_file", str(args.state_dir / CREDENTIALS_FILE))
-    credentials = session.get_credentials()
+    credentials = developer_session(args.state_dir, args.profile).get_credentials()
     if credentials is None:
         print(
             f"no credentials for profile {args.profile} in {args.state_dir / CREDENTIALS_FILE}:"

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
 
-from ..aws.account import LOCAL_ACCOUNT
-from ..aws.iam import CREDENTIALS_FILE, PROFILE
+from ..aws.iam import developer_session
 
 # Lambda's longest timeout, and some room for a cold start.
 READ_TIMEOUT_S = 900 + 60
@@ -24,10 +22,7 @@ READ_TIMEOUT_S = 900 + 60
 
 def lambda_client(endpoint_url: str, state_dir: Path) -> Any:
     """boto3's Lambda client for the Invoke API at ``endpoint_url``."""
-    core = botocore.session.Session(profile=PROFILE)
-    core.set_config_variable("credentials_file", str(state_dir / CREDENTIALS_FILE))
-    core.set_config_variable("region", LOCAL_ACCOUNT.region)
-    return boto3.session.Session(botocore_session=core).client(
+    return boto3.session.Session(botocore_session=developer_session(state_dir)).client(
         "lambda",
         endpoint_url=endpoint_url,
         config=Config(read_timeout=READ_TIMEOUT_S, retries={"max_attempts": 1}),

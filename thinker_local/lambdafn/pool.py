@@ -130,8 +130,9 @@ class FunctionPool:
         """Retire every environment (idle ones stop now, busy ones after their invocation); with
         ``prepare`` (the code changed), start a fresh one if the function had any or is eager."""
         async with self._changed:
-            prepare = prepare and not self._closed
-            prepare = prepare and (self.function.eager or bool(self._serving()))
+            prepare = (
+                prepare and not self._closed and (self.function.eager or bool(self._serving()))
+            )
             idle, self._idle = self._idle, []
             self._retired |= self._all
         await asyncio.gather(
