@@ -17,13 +17,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import damage
-from .migration import add_missing_columns
+from . import damage, tags
+from .migration import add_missing_columns, give_spans_ids
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = """
+# The spans table's own columns, in the order ingest.rows() builds them; ``id`` is the key
+# the tag index (:mod:`.tags`) refers to spans by.
+COLUMNS = (
+    "trace_id, span_id, parent_id, service, name, resource, type, start, duration, error,"
+    " top_level, measured, peer, meta, metrics"
+)
+SPANS_TABLE = """
 CREATE TABLE IF NOT EXISTS spans (
+    id        INTEGER PRIMARY KEY,
     trace_id  TEXT    NOT NULL,
     span_id   TEXT    NOT NULL,
     parent_id TEXT,
@@ -39,10 +46,12 @@ CREATE TABLE IF NOT EXISTS spans (
     peer      TEXT,
     meta      TEXT    NOT NULL,
     metrics   TEXT    NOT NULL,
-    PRIMARY KEY (trace_id, span_id)
-);
+    UNIQUE (trace_id, span_id)
+)"""
+SCHEMA = (
+    SPANS_TABLE
+    + """;
 CREATE INDEX IF NOT EXISTS spans_by_service ON spans (service, start);
-CREATE INDEX IF NOT EXISTS spans_by_resource ON spans (service, resource, start);
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start);
 CREATE INDEX IF NOT EXISTS spans_by_peer ON spans (peer, start) WHERE peer IS NOT NULL;
 CREATE INDEX IF NOT EXISTS spans_by_duration ON spans (duration);
@@ -56,29 +65,12 @@ CREATE TABLE IF NOT EXISTS traces (
 );
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
 CREATE INDEX IF NOT EXISTS traces_by_received ON traces (received);
-"""
-# Every span's tags, one row each, so that a search on a tag reads only the spans carrying it
-# (store/query.py): json_extract over every span's meta is a scan of the whole store.
-# ``upgrades`` names the one-off fills done on a store written by an older version.
-TAGS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS span_tags (
-    key      TEXT NOT NULL,
-    value    TEXT NOT NULL,
-    trace_id TEXT NOT NULL,
-    span_id  TEXT NOT NULL,
-    PRIMARY KEY (key, value, trace_id, span_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS span_tags_by_span ON span_tags (trace_id, span_id);
+-- The one-off fills done on a store written by an older version, by name.
 CREATE TABLE IF NOT EXISTS upgrades (name TEXT PRIMARY KEY);
 """
-# A store written before span_tags existed gets its spans' tags once, a batch of spans per
-# transaction, so that another process on the file (the agent) never waits long for it.
-_BACKFILL_TAGS = """
-INSERT OR IGNORE INTO span_tags
-SELECT tag.key, CAST(tag.value AS TEXT), spans.trace_id, spans.span_id
-FROM spans, json_each(spans.meta) AS tag
-WHERE spans.rowid > ? AND spans.rowid <= ?
-"""
+    + tags.SCHEMA
+)
+# Spans per transaction when an older store's spans get their tag rows.
 _BACKFILL_BATCH = 10_000
 
 
@@ -94,7 +86,8 @@ class Database:
         self._say = say or logger.warning
         self._lock = threading.Lock()
         # The schemas given to create(), and what to redo, on a fresh file.
-        self._schemas = [SCHEMA + TAGS_SCHEMA]
+        self._schemas = [SCHEMA]
+        self.tags = tags.TagWriter()
         self._on_fresh: list[Callable[[], object]] = []
         # Counts the files replaced, so that threads failing on the same one replace it once.
         self._generation = 0
@@ -115,10 +108,17 @@ class Database:
         target = str(self._path) if self._path is not None else ":memory:"
         db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         try:
+            db.execute("PRAGMA page_size=16384")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
             damage.check(db)
+            upgraded = give_spans_ids(db, SPANS_TABLE)
+            if upgraded:
+                self._say(
+                    f"upgraded the trace store {self._path}: its {upgraded:,} spans are indexed"
+                    " by tag anew (once)"
+                )
             for schema in self._schemas:
                 add_missing_columns(db, schema)
                 db.executescript(schema)
@@ -163,16 +163,17 @@ class Database:
             redo()
 
     def _fill_tags(self) -> None:
-        """Tag rows for the spans stored before span_tags existed (once per store)."""
-        if self.query("SELECT 1 FROM upgrades WHERE name = 'span_tags'"):
+        """Tag rows for the spans stored before the tag index existed (once per store)."""
+        if self.query("SELECT 1 FROM upgrades WHERE name = 'tag_spans'"):
             return
-        last = self.query("SELECT MAX(rowid) AS last FROM spans")[0]["last"] or 0
-        # Spans stored meanwhile come with their tags; replaced ones may move past ``last``.
+        last = self.query("SELECT MAX(id) AS last FROM spans")[0]["last"] or 0
+        # Spans stored meanwhile come with their tags.
         for low in range(0, last, _BACKFILL_BATCH):
             with self.transaction() as db:
-                db.execute(_BACKFILL_TAGS, (low, low + _BACKFILL_BATCH))
+                for fill in (tags.FILL_VALUES, tags.FILL_SPANS):
+                    db.execute(fill, (low, low + _BACKFILL_BATCH))
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO upgrades VALUES ('span_tags')")
+            db.execute("INSERT OR IGNORE INTO upgrades VALUES ('tag_spans')")
 
     def create(self, schema: str) -> None:
         """The tables and indexes ``schema`` declares (``IF NOT EXISTS``), in one transaction;
@@ -252,25 +253,20 @@ class Database:
         received: int,
         also: Callable[[sqlite3.Connection, Sequence[tuple[Any, ...]]], None] | None,
     ) -> None:
+        # A span sent twice in one payload: the last one, as if sent one after the other.
+        rows = list({(row[0], row[1]): row for row in rows}.values())
         with self.transaction() as db:
             if also is not None:
                 also(db, rows)
+            ids, replaced = _span_ids(db, rows)
+            # A span sent again keeps its id; its old tags go, its new ones come.
+            self.tags.remove(db, replaced)
             db.executemany(
-                "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                f"INSERT OR REPLACE INTO spans (id, {COLUMNS})"  # noqa: S608 (fixed columns)
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(span, *row) for span, row in zip(ids, rows, strict=True)],
             )
-            # A span sent again replaces its tags too.
-            db.executemany(
-                "DELETE FROM span_tags WHERE trace_id = ? AND span_id = ?",
-                [(row[0], row[1]) for row in rows],
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO span_tags VALUES (?,?,?,?)",
-                [
-                    (key, str(value), row[0], row[1])
-                    for row in rows
-                    for key, value in json.loads(row[13]).items()
-                ],
-            )
+            self.tags.add(db, [(span, row[13]) for span, row in zip(ids, rows, strict=True)])
             for trace_id in {row[0] for row in rows}:
                 db.execute(
                     """
@@ -280,3 +276,26 @@ class Database:
                     """,
                     (received, trace_id),
                 )
+
+
+def _span_ids(
+    db: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """The id of each row's span (its own if stored before, else a new one), and the spans
+    stored before as ``(id, old meta)``."""
+    stored = {
+        (trace_id, span_id): (span, meta)
+        for span, trace_id, span_id, meta in db.execute(
+            "SELECT s.id, s.trace_id, s.span_id, s.meta FROM json_each(?) k"
+            " JOIN spans s ON s.trace_id = k.value ->> 0 AND s.span_id = k.value ->> 1",
+            (json.dumps([row[:2] for row in rows]),),
+        )
+    }
+    after = db.execute("SELECT IFNULL(MAX(id), 0) FROM spans").fetchone()[0]
+    ids = []
+    for row in rows:
+        known = stored.get((row[0], row[1]))
+        if known is None:
+            after += 1
+        ids.append(after if known is None else known[0])
+    return ids, list(stored.values())

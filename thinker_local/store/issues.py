@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .database import Database
+from .database import COLUMNS, Database
 
 # The innermost frames of the project's own code a fingerprint takes.
 FRAMES = 3
@@ -156,7 +156,10 @@ class Issues:
         """Error rows for the spans stored before span_errors existed (once per store)."""
         if self._db.query("SELECT 1 FROM upgrades WHERE name = 'span_errors'"):
             return
-        rows = [tuple(row) for row in self._db.query("SELECT * FROM spans WHERE error = 1")]
+        rows = [
+            tuple(row)
+            for row in self._db.query(f"SELECT {COLUMNS} FROM spans WHERE error = 1")  # noqa: S608 (fixed columns)
+        ]
         with self._db.transaction() as db:
             record(db, rows)
             db.execute("INSERT OR IGNORE INTO upgrades VALUES ('span_errors')")

@@ -48,3 +48,46 @@ def add_missing_columns(connection: sqlite3.Connection, schema: str) -> list[str
         return added
     finally:
         declared.close()
+
+
+def give_spans_ids(connection: sqlite3.Connection, spans_table: str) -> int:
+    """Rebuild a ``spans`` table written before spans had an ``id`` column (declared by
+    ``spans_table``), keeping every row, in one transaction; how many spans it holds (0 if
+    there was nothing to do).
+
+    SQLite cannot add a primary key to a table, so the rows are copied to a new one; the old
+    table's indexes go with it (the schemas create them again) and so does the tag table that
+    named spans by their text ids (the new tag index is filled from the spans afterwards).
+    """
+    present = [row[1] for row in connection.execute("PRAGMA table_info(spans)")]
+    if not present or "id" in present:
+        return 0
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for (index,) in connection.execute(
+            "SELECT name FROM sqlite_schema"
+            " WHERE type = 'index' AND tbl_name = 'spans' AND sql IS NOT NULL"
+        ).fetchall():
+            connection.execute(f'DROP INDEX "{index}"')
+        connection.execute("ALTER TABLE spans RENAME TO spans_before_ids")
+        connection.execute("DROP TABLE IF EXISTS span_tags")
+        connection.execute(spans_table)
+        declared = connection.execute("PRAGMA table_info(spans)").fetchall()
+        # A column the old table lacks gets what add_missing_columns would have given it.
+        copied = ", ".join(
+            name if name in present else (_ZERO.get(kind.upper(), "''") if not_null else "NULL")
+            for _, name, kind, not_null, _, _ in declared
+            if name != "id"
+        )
+        names = ", ".join(row[1] for row in declared if row[1] != "id")
+        connection.execute(
+            f"INSERT INTO spans ({names}) SELECT {copied} FROM spans_before_ids ORDER BY rowid"  # noqa: S608 (the tables' own column names)
+        )
+        connection.execute("DROP TABLE spans_before_ids")
+        (count,) = connection.execute("SELECT COUNT(*) FROM spans").fetchone()
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return int(count)

@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import tags
+
 MAX_LENGTH = 2000
 MAX_TERMS = 64
 # Groups and negations nest at most this deep: the parser recurses once per level.
@@ -114,21 +116,28 @@ class Term:
             return " AND ".join(bounds), params
         assert self.pattern is not None
         if self.field == "tag":
-            matched, param = _match("tag.value", self.pattern)
-            return (
-                "EXISTS (SELECT 1 FROM span_tags tag WHERE tag.key = ? AND "  # noqa: S608 (compiled clauses; values are bound)
-                f"{matched} AND tag.trace_id = {table}.trace_id AND tag.span_id = {table}.span_id)",
-                [self.key, param],
-            )
+            # A span without the tag is 0, not NULL: "-@key:value" matches it.
+            matched, param = _match(f"json_extract({table}.meta, ?)", self.pattern)
+            return f"IFNULL({matched}, 0)", [json_path(self.key), param]
         matched, param = _match(f"{table}.{self.field}", self.pattern)
         return matched, [param]
 
     @property
     def indexed_tag(self) -> bool:
-        """Whether the spans this term matches can be read from span_tags' index."""
+        """Whether the spans this term matches can be read from the tag index."""
         if self.field != "tag" or self.pattern is None:
             return False
-        return self.pattern.parts[0] is not None
+        return self.pattern.parts[0] is not None and tags.indexed(self.key)
+
+    def tagged(self) -> tuple[str, list[object]]:
+        """A query of the ids of the spans the tag index says may match this term."""
+        assert self.pattern is not None
+        matched, param = _match("v.value", self.pattern)
+        return (
+            "SELECT t.span FROM tag_values v JOIN tag_spans t ON t.tag = v.id"  # noqa: S608 (compiled clauses; values are bound)
+            f" WHERE v.key = ? AND {matched}",
+            [self.key, param],
+        )
 
 
 @dataclass(frozen=True)
@@ -141,13 +150,12 @@ class Text:
     def sql(self, table: str) -> tuple[str, list[object]]:
         """This term as a SQL condition on ``table``, with its parameters."""
         like = self.pattern.like()
-        keys = ", ".join(f"'{key}'" for key in TEXT_TAGS)
+        tagged = " OR ".join(
+            f"IFNULL(json_extract({table}.meta, ?) LIKE ? ESCAPE '\\', 0)" for _ in TEXT_TAGS
+        )
         return (
-            f"{table}.resource LIKE ? ESCAPE '\\' OR {table}.name LIKE ? ESCAPE '\\'"  # noqa: S608 (compiled clauses; values are bound)
-            " OR EXISTS (SELECT 1 FROM span_tags tag"
-            f" WHERE tag.trace_id = {table}.trace_id AND tag.span_id = {table}.span_id"
-            f" AND tag.key IN ({keys}) AND tag.value LIKE ? ESCAPE '\\')",
-            [like, like, like],
+            f"{table}.resource LIKE ? ESCAPE '\\' OR {table}.name LIKE ? ESCAPE '\\' OR {tagged}",
+            [like, like, *(bound for key in TEXT_TAGS for bound in (json_path(key), like))],
         )
 
 
@@ -232,61 +240,76 @@ class Query:
         return max(floors, default=None)
 
     def traces_clause(
-        self, trace_id: str, *, few_long_spans: bool = False
+        self,
+        trace_id: str,
+        *,
+        tagged: Callable[[Term], int] | None = None,
+        few: int = 0,
+        few_long_spans: bool = False,
     ) -> tuple[str, list[object]]:
         """A SQL condition that the trace whose id is the column ``trace_id`` holds a matching
         span, and its parameters.
 
         Tag terms (not starting with ``*``) that every matching span matches one of (a tag
-        term ANDed with the rest, or one in each branch of an OR) drive the search from
-        span_tags' index, so a rare tag costs the spans carrying it, not a scan of the store.
-        So does the duration index when the caller found ``few_long_spans`` past
-        :attr:`duration_floor`.
-        Otherwise each trace is tried in the listing's order (newest first) until enough
-        match, by its own spans: the primary key's index, never another whose column a term
-        names.
+        term ANDed with the rest, or one in each branch of an OR) may drive the search from
+        the tag index, so a rare tag costs the spans carrying it, not a scan of the store:
+        ``tagged(term)`` counts the spans the index holds for a term (up to ``few``), and the
+        terms with the fewest are used if they are fewer than ``few`` (always, without
+        ``tagged``). The duration index is used likewise when the caller found
+        ``few_long_spans`` past :attr:`duration_floor`. Otherwise each trace is tried in the
+        listing's order (newest first) until enough match, by its own spans: the key's index,
+        never another whose column a term names; a common tag matches soon that way.
         """
         where, params = self.where("q")
-        drivers = _drivers(self.root) if self.root is not None else None
-        if drivers is None and few_long_spans and self.duration_floor is not None:
+        best = _drivers(self.root, tagged or (lambda term: 0)) if self.root is not None else None
+        if best is not None and (tagged is None or best[1] < few):
+            selects: list[str] = []
+            bound: list[object] = []
+            for driver in best[0]:
+                select, values = driver.tagged()
+                selects.append(select)
+                bound += values
+            return (
+                f"{trace_id} IN (SELECT q.trace_id FROM spans q"  # noqa: S608 (compiled clauses; values are bound)
+                f" WHERE q.id IN ({' UNION '.join(selects)}) AND {where})",
+                [*bound, *params],
+            )
+        if few_long_spans and self.duration_floor is not None:
             return (
                 f"{trace_id} IN (SELECT q.trace_id FROM spans q INDEXED BY spans_by_duration"  # noqa: S608 (compiled clauses; values are bound)
                 f" WHERE {where})",
                 params,
             )
-        if drivers is None:
-            return (
-                "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)
-                f" WHERE q.trace_id = {trace_id} AND {where})",
-                params,
-            )
-        selects: list[str] = []
-        bound: list[object] = []
-        for driver in drivers:
-            assert driver.pattern is not None
-            matched, param = _match("d.value", driver.pattern)
-            selects.append(
-                "SELECT q.trace_id FROM span_tags d JOIN spans q"  # noqa: S608 (compiled clauses; values are bound)
-                " ON q.trace_id = d.trace_id AND q.span_id = d.span_id"
-                f" WHERE d.key = ? AND {matched} AND {where}"
-            )
-            bound += [driver.key, param, *params]
-        return f"{trace_id} IN ({' UNION '.join(selects)})", bound
+        return (
+            "EXISTS (SELECT 1 FROM spans q INDEXED BY sqlite_autoindex_spans_1"  # noqa: S608 (compiled clauses; values are bound)
+            f" WHERE q.trace_id = {trace_id} AND {where})",
+            params,
+        )
 
 
-def _drivers(node: Node) -> tuple[Term, ...] | None:
-    """Tag terms read from span_tags' index, one of which every span matching ``node``
-    matches; ``None`` if there are none such."""
+def _drivers(node: Node, count: Callable[[Term], int]) -> tuple[tuple[Term, ...], int] | None:
+    """Tag terms read from the tag index, one of which every span matching ``node`` matches,
+    and how many spans the index holds for them (by ``count``); of several such, the fewest.
+    ``None`` if there are none such."""
     if isinstance(node, Term):
-        return (node,) if node.indexed_tag else None
+        return ((node,), count(node)) if node.indexed_tag else None
     if isinstance(node, And):
-        return next((found for found in map(_drivers, node.operands) if found), None)
+        found = [option for option in (_drivers(o, count) for o in node.operands) if option]
+        return min(found, key=lambda option: option[1], default=None)
     if isinstance(node, Or):
-        branches = [_drivers(operand) for operand in node.operands]
+        branches = [_drivers(operand, count) for operand in node.operands]
         if any(branch is None for branch in branches):
             return None
-        return tuple(term for branch in branches if branch for term in branch)
+        return (
+            tuple(term for branch in branches if branch for term in branch[0]),
+            sum(branch[1] for branch in branches if branch),
+        )
     return None
+
+
+def json_path(key: str) -> str:
+    """The JSON path of a meta key, for json_extract (a key never holds a double quote)."""
+    return '$."' + key.replace('"', "") + '"'
 
 
 def _match(expression: str, pattern: Pattern) -> tuple[str, str]:

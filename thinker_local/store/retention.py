@@ -86,14 +86,22 @@ def _oldest(database: Database, received_before: int = 2**63 - 1, limit: int = B
 
 # Every table that holds a trace's rows, each indexed by trace id (Error Tracking's span_errors
 # exists once a TraceStore has opened the file).
-_TRACE_TABLES = ("span_tags", "span_errors", "spans", "traces")
+_TRACE_TABLES = ("span_errors", "spans", "traces")
 
 
 def _delete(database: Database, trace_ids: list[str]) -> int:
     batch = json.dumps(trace_ids)
     with database.transaction() as db:
+        # The spans' tag rows first, found from their meta (the tag index has no index by span).
+        database.tags.remove(
+            db,
+            db.execute(
+                "SELECT id, meta FROM spans WHERE trace_id IN (SELECT value FROM json_each(?))",
+                (batch,),
+            ).fetchall(),
+        )
         for (table,) in db.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?, ?, ?)",
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?, ?)",
             _TRACE_TABLES,
         ).fetchall():
             db.execute(

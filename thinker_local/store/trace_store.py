@@ -31,7 +31,7 @@ from .presentation import (
     stats_json,
     trace_summary_json,
 )
-from .query import Query
+from .query import Query, Term, json_path
 from .retention import Pruner, Retention
 from .spans import Call, Span
 
@@ -39,6 +39,9 @@ MAX_TRACES = 500
 # Below this many spans past a search's @duration floor, the search starts from them (index on
 # duration); above, from the newest traces, which then match soon.
 FEW_LONG_SPANS = 2000
+# Below this many spans carrying a searched tag, the search starts from them (the tag index);
+# above, from the newest traces, which then match soon.
+FEW_TAGGED_SPANS = 2000
 # How many of the newest matching spans the facets count at most.
 FACET_SPANS = 2000
 # How many points a time series has at most, whatever the window: enough for a readable chart.
@@ -301,7 +304,7 @@ class TraceStore:
                 "EXISTS (SELECT 1 FROM spans x WHERE x.trace_id = t.trace_id"
                 " AND json_extract(x.meta, ?) = ?)"
             )
-            params += [_json_path(tag[0]), tag[1]]
+            params += [json_path(tag[0]), tag[1]]
         if since_received is not None:
             clauses.append("t.received > ?")
             params.append(since_received)
@@ -316,7 +319,10 @@ class TraceStore:
             params += [*call, *call]
         if query is not None and query.terms:
             matched, bound = query.traces_clause(
-                "t.trace_id", few_long_spans=self._few_spans_over(query.duration_floor)
+                "t.trace_id",
+                tagged=self._tagged,
+                few=FEW_TAGGED_SPANS,
+                few_long_spans=self._few_spans_over(query.duration_floor),
             )
             clauses.append(matched)
             params += bound
@@ -359,9 +365,8 @@ class TraceStore:
         matched = (
             "SELECT q.trace_id, q.span_id, q.service, q.resource, q.error,"  # noqa: S608 (compiled clauses; values are bound)
             # Opened by the function's own code (presentation.own_tags): its tags come first.
-            " q.name NOT GLOB 'aws.*' AND NOT EXISTS (SELECT 1 FROM span_tags c"
-            " WHERE c.trace_id = q.trace_id AND c.span_id = q.span_id AND c.key = 'component')"
-            " AS own FROM spans q INDEXED BY spans_by_start"
+            " q.name NOT GLOB 'aws.*' AND json_type(q.meta, '$.component') IS NULL"
+            " AS own, q.meta FROM spans q INDEXED BY spans_by_start"
             f" WHERE q.start >= ? AND q.name != 'aws.lambda.import' AND {where}"
             " ORDER BY q.start DESC LIMIT ?"
         )
@@ -372,15 +377,22 @@ class TraceStore:
             " UNION ALL SELECT 'field', 'resource', resource, COUNT(*), 0 FROM m GROUP BY 3"
             " UNION ALL SELECT 'field', 'status', CASE WHEN error THEN 'error' ELSE 'ok' END,"
             " COUNT(*), 0 FROM m GROUP BY 3"
-            # CROSS JOIN keeps SQLite to this order: the few matched spans, then their tags
-            # by span_tags' index on the span (not a scan of every tag row).
-            " UNION ALL SELECT 'tag', t.key, t.value, COUNT(*), MAX(m.own)"
-            " FROM m CROSS JOIN span_tags t"
-            " ON t.trace_id = m.trace_id AND t.span_id = m.span_id"
+            # The matched spans' own tags, read from their meta.
+            " UNION ALL SELECT 'tag', t.key, CAST(t.value AS TEXT), COUNT(*), MAX(m.own)"
+            " FROM m, json_each(m.meta) t"
             " WHERE t.key NOT GLOB '_*' AND t.key NOT GLOB 'error.*' GROUP BY 2, 3",
             (since, *params, FACET_SPANS),
         )
         return facets_json(rows, FACET_SPANS)
+
+    def _tagged(self, term: Term) -> int:
+        """How many spans the tag index holds for ``term``, counted up to FEW_TAGGED_SPANS."""
+        select, params = term.tagged()
+        counted = self._db.query(
+            f"SELECT COUNT(*) AS n FROM ({select} LIMIT ?)",  # noqa: S608 (compiled clauses; values are bound)
+            (*params, FEW_TAGGED_SPANS),
+        )
+        return int(counted[0]["n"])
 
     def _few_spans_over(self, floor: int | None) -> bool:
         """Whether few spans last ``floor`` ns or more: then a search for them starts there."""
@@ -475,7 +487,3 @@ class TraceStore:
 def _since(window_s: float, now: float | None) -> int:
     end = time.time() if now is None else now
     return int((end - window_s) * 1e9)
-
-
-def _json_path(key: str) -> str:
-    return '$."' + key.replace('"', "") + '"'

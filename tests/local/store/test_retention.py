@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,15 @@ NOW_NS = 1_800_000_000 * 10**9
 def store_traces(
     database: Database, seed: Chunks, received_ns: list[int], first: int = 1
 ) -> list[str]:
-    """One copy of the seed trace per time, received then (numbered from ``first``); their
-    trace ids, in that order."""
+    """One copy of the seed trace per time, received then (numbered from ``first``, a tag
+    ``copy`` saying which on each span); their trace ids, in that order."""
     ids = []
     for number, received in enumerate(received_ns, start=first):
-        rows = ingest.rows(trace_copy(seed, number, start_ns=received))
+
+        def numbered(span: dict[str, Any], number: int = number) -> None:
+            span["meta"]["copy"] = str(number)
+
+        rows = ingest.rows(trace_copy(seed, number, start_ns=received, mutate=numbered))
         database.insert_spans(rows, received=received)
         ids.append(rows[0][0])
     return ids
@@ -45,14 +50,32 @@ def test_traces_older_than_the_age_limit_go_with_their_spans_and_tags(
     database = Database(tmp_path / "traces.sqlite3")
     old = store_traces(database, seed, [NOW_NS - 9 * DAY_NS, NOW_NS - 8 * DAY_NS])
     recent = store_traces(database, seed, [NOW_NS - DAY_NS], first=3)
-    assert count(database, "span_tags", old) > 0
+    old_tags, recent_tags = (tag_rows(database, ids) for ids in (old, recent))
+    assert old_tags
+    assert recent_tags
+    values = database.query("SELECT COUNT(*) AS n FROM tag_values")[0]["n"]
 
     deleted = prune(database, Retention(max_age_s=7 * 86_400), now_ns=NOW_NS)
 
     assert deleted == 2
-    for table in ("traces", "spans", "span_tags"):
+    for table in ("traces", "spans"):
         assert count(database, table, old) == 0, table
         assert count(database, table, recent) > 0, table
+    left = {(row["tag"], row["span"]) for row in database.query("SELECT * FROM tag_spans")}
+    assert left == recent_tags
+    # The values only the old traces carried went with them.
+    copies = database.query("SELECT value FROM tag_values WHERE key = 'copy'")
+    assert [row["value"] for row in copies] == ["3"]
+    assert database.query("SELECT COUNT(*) AS n FROM tag_values")[0]["n"] == values - 2
+
+
+def tag_rows(database: Database, trace_ids: list[str]) -> set[tuple[int, int]]:
+    marks = ",".join("?" * len(trace_ids))
+    sql = (
+        "SELECT t.tag, t.span FROM tag_spans t JOIN spans s ON s.id = t.span"
+        f" WHERE s.trace_id IN ({marks})"
+    )
+    return {(row["tag"], row["span"]) for row in database.query(sql, trace_ids)}
 
 
 def test_over_the_size_limit_the_oldest_traces_holding_the_excess_go_first(

@@ -3,7 +3,6 @@ and not a trace that only asked for ``technology``; a malformed query is a 400 s
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from tests.support.seed_chunks import Chunks, technology_only, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
-from thinker_local.store import TraceStore, database, trace_store
+from thinker_local.store import TraceStore, trace_store
 from thinker_local.store.query import parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
@@ -103,25 +102,6 @@ def test_the_api_never_fails_whatever_the_query(apm: str, query: str) -> None:
     assert response.status_code in (200, 400), response.text
     body = response.json()
     assert "traces" in body if response.status_code == 200 else set(body) == {"error", "position"}
-
-
-def test_a_store_written_before_the_tag_table_is_searchable_once_reopened(
-    tmp_path: Path, seed: Chunks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "traces.sqlite3"
-    with TraceStore(path) as store:
-        for number in range(3):
-            store.add_chunks(trace_copy(seed, number, start_ns=time.time_ns()))
-        spans = store.span_count()
-    # As an older version left it: no tag table, no record of the upgrade.
-    with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE span_tags")
-        db.execute("DROP TABLE upgrades")
-    # Small batches, so that the fill takes several.
-    monkeypatch.setattr(database, "_BACKFILL_BATCH", spans // 5)
-    with TraceStore(path) as reopened:
-        assert len(found(reopened, QUICK_START)) == 3
-        assert found(reopened, "@subject:technology") == found(reopened, "status:error")
 
 
 def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chunks) -> None:
