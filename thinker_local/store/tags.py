@@ -69,14 +69,16 @@ class TagWriter:
         if version != self._version or len(self._ids) > CACHE_SIZE:
             self._ids.clear()
             self._version = version
-        db.executemany(
-            "INSERT OR IGNORE INTO tag_spans VALUES (?, ?)",
-            [
-                (self._id(db, key, value), span)
-                for span, meta in spans
-                for key, value in pairs(json.loads(meta))
-            ],
-        )
+        ids = self._ids
+        rows = [
+            (ids.get(pair) or self._id(db, pair), span)
+            for span, meta in spans
+            for pair in json.loads(meta).items()
+            if indexed(pair[0])
+        ]
+        # In the index's order: each row goes next to the one before.
+        rows.sort()
+        db.executemany("INSERT OR IGNORE INTO tag_spans VALUES (?, ?)", rows)
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
         """Delete the tag rows of ``(span id, meta JSON)`` pairs (spans replaced or deleted);
@@ -98,15 +100,14 @@ class TagWriter:
         if unused.rowcount:
             self._ids.clear()
 
-    def _id(self, db: sqlite3.Connection, key: str, value: str) -> int:
-        found = self._ids.get((key, value))
-        if found is None:
-            row = db.execute(
-                "INSERT INTO tag_values (key, value) VALUES (?, ?)"
-                " ON CONFLICT DO UPDATE SET key = key RETURNING id",
-                (key, value),
-            ).fetchone()
-            found = self._ids[key, value] = int(row[0])
+    def _id(self, db: sqlite3.Connection, pair: tuple[str, str]) -> int:
+        """The id of a ``(key, value)`` not remembered: stored now if it is new."""
+        row = db.execute(
+            "INSERT INTO tag_values (key, value) VALUES (?, ?)"
+            " ON CONFLICT DO UPDATE SET key = key RETURNING id",
+            pair,
+        ).fetchone()
+        found = self._ids[pair] = int(row[0])
         return found
 
 
