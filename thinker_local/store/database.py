@@ -17,17 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import damage, tags
+from . import damage, stacks, tags
 from .migration import add_missing_columns, give_spans_ids
 
 logger = logging.getLogger(__name__)
 
 # The spans table's own columns, in the order ingest.rows() builds them; ``id`` is the key
-# the tag index (:mod:`.tags`) refers to spans by.
+# the tag index (:mod:`.tags`) refers to spans by, ``stack`` the compressed stack trace
+# (:mod:`.stacks`). SPAN_ROWS reads them back as ingest.rows() built them.
 COLUMNS = (
     "trace_id, span_id, parent_id, service, name, resource, type, start, duration, error,"
     " top_level, measured, peer, meta, metrics"
 )
+SPAN_ROWS = COLUMNS.replace(" meta,", f" {stacks.meta_of('spans')} AS meta,")
 SPANS_TABLE = """
 CREATE TABLE IF NOT EXISTS spans (
     id        INTEGER PRIMARY KEY,
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS spans (
     peer      TEXT,
     meta      TEXT    NOT NULL,
     metrics   TEXT    NOT NULL,
+    stack     BLOB,
     UNIQUE (trace_id, span_id)
 )"""
 SCHEMA = (
@@ -112,6 +115,7 @@ class Database:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
+            stacks.register(db)
             damage.check(db)
             upgraded = give_spans_ids(db, SPANS_TABLE)
             if upgraded:
@@ -265,9 +269,13 @@ class Database:
             # A plain INSERT: SQLite appends rows with growing ids at the end of the table,
             # where INSERT OR REPLACE costs three times as much.
             db.executemany(
-                f"INSERT INTO spans (id, {COLUMNS})"  # noqa: S608 (fixed columns)
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(span, *row) for span, row in zip(ids, rows, strict=True)],
+                f"INSERT INTO spans (id, {COLUMNS}, stack)"  # noqa: S608 (fixed columns)
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (span, *row[:13], meta, row[14], stack)
+                    for span, row in zip(ids, rows, strict=True)
+                    for meta, stack in [stacks.split(row[13])]
+                ],
             )
             self.tags.add(db, [(span, row[13]) for span, row in zip(ids, rows, strict=True)])
             for trace_id in {row[0] for row in rows}:

@@ -26,7 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .database import COLUMNS, Database
+from . import stacks
+from .database import SPAN_ROWS, Database
 
 # The innermost frames of the project's own code a fingerprint takes.
 FRAMES = 3
@@ -158,7 +159,7 @@ class Issues:
             return
         rows = [
             tuple(row)
-            for row in self._db.query(f"SELECT {COLUMNS} FROM spans WHERE error = 1")  # noqa: S608 (fixed columns)
+            for row in self._db.query(f"SELECT {SPAN_ROWS} FROM spans WHERE error = 1")  # noqa: S608 (fixed columns)
         ]
         with self._db.transaction() as db:
             record(db, rows)
@@ -214,7 +215,7 @@ class Issues:
     def _newest(self, issue_id: str) -> dict[str, Any] | None:
         """The newest error of an issue: its type, message, stack, pattern and frames."""
         rows = self._db.query(
-            "SELECT s.meta FROM span_errors e JOIN spans s"
+            f"SELECT {stacks.meta_of('s')} AS meta FROM span_errors e JOIN spans s"  # noqa: S608 (a fixed expression)
             " ON s.trace_id = e.trace_id AND s.span_id = e.span_id"
             " WHERE e.fingerprint = ? ORDER BY e.start DESC LIMIT 1",
             (issue_id,),

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import tags
+from . import stacks, tags
 
 MAX_LENGTH = 2000
 MAX_TERMS = 64
@@ -117,7 +117,8 @@ class Term:
         assert self.pattern is not None
         if self.field == "tag":
             # A span without the tag is 0, not NULL: "-@key:value" matches it.
-            matched, param = _match(f"json_extract({table}.meta, ?)", self.pattern)
+            meta = stacks.meta_of(table) if self.key == stacks.KEY else f"{table}.meta"
+            matched, param = _match(f"json_extract({meta}, ?)", self.pattern)
             return f"IFNULL({matched}, 0)", [json_path(self.key), param]
         matched, param = _match(f"{table}.{self.field}", self.pattern)
         return matched, [param]

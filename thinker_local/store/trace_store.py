@@ -18,7 +18,7 @@ from typing import Any
 from ..stats import RequestStats
 from . import ingest, issues
 from .damage import Recent
-from .database import Database
+from .database import SPAN_ROWS, Database
 from .invocations import Invocations
 from .issues import Issues
 from .logs import Logs
@@ -439,7 +439,8 @@ class TraceStore:
     def trace(self, trace_id: str) -> list[Span]:
         """Every span of a trace (stored id form), in start order; empty if unknown."""
         rows = self._db.query(
-            "SELECT * FROM spans WHERE trace_id = ? ORDER BY start, span_id", (trace_id,)
+            f"SELECT {SPAN_ROWS} FROM spans WHERE trace_id = ? ORDER BY start, span_id",  # noqa: S608 (fixed columns)
+            (trace_id,),
         )
         return [
             Span(

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.seed_chunks import Chunks, trace_copy
 from thinker_local.store import TraceStore
+from thinker_local.store.query import parse
 
 MS = 1_000_000
 
@@ -152,3 +153,24 @@ def test_timeseries_counts_requests_and_errors_per_bucket(store: TraceStore, see
     assert [p["requests"] for p in series["points"]] == [1] * 6
     assert [p["errors"] for p in series["points"]] == [0, 0, 0, 1, 1, 1]
     assert all(p["p50"] == 10 * MS for p in series["points"])
+
+
+def test_a_stack_trace_is_stored_compressed_and_read_back_whole(
+    store: TraceStore, seed: Chunks
+) -> None:
+    store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns() - 60 * 10**9))
+    sent = next(s for chunk in seed for s in chunk if "error.stack" in s["meta"])
+    stack = sent["meta"]["error.stack"]
+    [stored] = store._db.query("SELECT meta, stack FROM spans WHERE stack IS NOT NULL")
+    assert "error.stack" not in stored["meta"]
+    assert len(stored["stack"]) < len(stack) / 2
+
+    trace_id = store.latest_trace_id() or ""
+    [read] = [span for span in store.trace(trace_id) if span.error]
+    assert read.meta == {key: str(value) for key, value in sent["meta"].items()}
+    assert list(read.meta) == sorted(read.meta)
+    # Searched, and shown by Error Tracking, as sent.
+    assert store.traces(query=parse("@error.stack:*to_thread*"))
+    assert not store.traces(query=parse("@error.stack:*no-such-frame*"))
+    [issue] = store.issues.issues(3600)
+    assert (store.issues.issue(issue["id"], 3600) or {})["stack"] == stack
