@@ -17,7 +17,7 @@ from tests.support.seed_chunks import Chunks, technology_only, trace_copy
 from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore, trace_store
-from thinker_local.store.query import parse
+from thinker_local.store.query import Term, parse
 
 QUICK_START = "service:thinker-microservice @subject:foo_bar status:error"
 
@@ -132,3 +132,48 @@ def test_a_duration_search_finds_the_same_traces_from_the_index_or_the_newest_tr
     assert len(from_index) == count
     monkeypatch.setattr(trace_store, "FEW_LONG_SPANS", 0)  # never few: trace by trace
     assert found(store, query) == from_index
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("@subject:foo_bar", 1),
+        ("@subject:tech*", 2),
+        ("service:thinker-microservice @subject:foo_bar status:error", 1),
+        ("@subject:foo_bar OR @subject:nothing-like-it", 1),
+        ("env:dev -@subject:foo_bar @subject:*", 2),
+        ("@subject:nothing-like-it", 0),
+    ],
+)
+def test_a_tag_search_finds_the_same_traces_from_the_tag_index_or_the_newest_traces(
+    two_traces: tuple[TraceStore, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    count: int,
+) -> None:
+    store = two_traces[0]
+    from_index = found(store, query)  # few tagged spans in this store: from the tag index
+    assert len(from_index) == count
+    monkeypatch.setattr(trace_store, "FEW_TAGGED_SPANS", 0)  # never few: trace by trace
+    assert found(store, query) == from_index
+
+
+def test_of_two_tags_the_search_starts_from_the_rarer(
+    two_traces: tuple[TraceStore, str, str],
+) -> None:
+    store, failed, _ = two_traces
+    counted: list[str] = []
+
+    def tagged(term: Term) -> int:
+        counted.append(term.key)
+        return {"env": 1000, "subject": 3}.get(term.key, 0)
+
+    clause, params = parse("env:dev @subject:foo_bar").traces_clause(
+        "t.trace_id", tagged=tagged, few=2000
+    )
+    assert sorted(counted) == ["env", "subject"]
+    # The index is read for the subject only: one lookup, then every term on the span.
+    assert clause.count("tag_values") == 1
+    assert params[:2] == ["subject", "foo_bar"]
+    rows = store._db.query(f"SELECT trace_id FROM traces t WHERE {clause}", params)
+    assert [row["trace_id"] for row in rows] == [failed]
