@@ -108,9 +108,10 @@ def report(rows: list[tuple[str, Summary, int]], spans: int, stored_s: float, to
         f" `GET /api/traces?query=…&limit=50` over HTTP, {ROUNDS} times after one unmeasured"
         f" call; milliseconds. Target: under {TARGET_MS:.0f} ms.",
         "",
-        "A tag term is answered from the `span_tags` table's index (one row per tag of each span),"
-        " so a rare tag costs the spans carrying it; before that table, `@subject:foo_bar` read"
-        " every span's JSON tags (`json_extract`) and took about 200 ms on this store. A"
+        "A tag that fewer than 2,000 spans carry is answered from the tag index (`tag_spans`:"
+        " a row of two integers per tag of each span), so a rare tag costs the spans carrying"
+        " it; without an index, `@subject:foo_bar` read every span's JSON tags (`json_extract`)"
+        " and took about 200 ms on this store. A"
         " `@duration` floor that fewer than 2,000 spans reach is answered from the index on"
         " duration (`@duration:>1s` took about 100 ms before it). Other searches try the"
         " traces newest first, by their own spans, until 50 match: fast when many traces match,"
