@@ -5,22 +5,30 @@ Steps, each on the same machine, one after the other (nothing measured runs in p
 1. both handlers in process, traced and untraced (DynamoDB on moto, agent on loopback);
 2. cold starts: Init Duration with and without the Datadog library, and import times;
 3. the local stack, delays at 0, tracing on: the seed request's latency, each function's
-   REPORT Duration, then throughput at concurrency 1, 4, 8 and 16;
+   REPORT Duration, then throughput at concurrency 1, 4, 8 and 16, then the CPU time each of
+   the stack's processes spends on a request (from /proc), at concurrency 8 once every
+   environment has started;
 4. the same stack with ``DD_TRACE_ENABLED=false``: the seed request's latency and Durations;
 5. the local stack at the seed's delays (0.2 s / 0.5 s): 1, 2, 5 and 10 subjects;
 6. ``sam build``: each function's artifact, unzipped and zipped;
 7. ``make up`` and ``sam local start-api`` side by side on the seed request (needs Docker);
 8. one ``lambda.invoke`` through ``make up``'s Lambda API and ``sam local start-lambda``
-   (needs Docker).
+   (needs Docker);
+9. editing a handler: from the save to the first answer with the new code
+   (:mod:`benchmarks.reload`);
+10. the trace store at scale: a million spans through the agent's intake, alone and while the
+    APM is read, then the APM's calls and the bytes stored per span (:mod:`benchmarks.store`;
+    several minutes, ``--store-spans`` for fewer).
 
-``--quick`` runs small counts (a trial, about a minute and a half); the default counts are
-for a quiet machine. The report goes to docs/benchmarks.md and docs/benchmarks.svg.
+``--quick`` runs small counts (a trial); the default counts are for a quiet machine. The report
+goes to docs/benchmarks.md and docs/benchmarks.svg.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import os
 import platform
@@ -36,7 +44,7 @@ from urllib.parse import quote, urlencode
 from thinker_local.harness.stack import NO_DELAYS, StackProcess, local_stack
 from thinker_local.stats import Summary, paired_sums
 
-from . import artifacts, coldstart, handlers, lambda_env, sam_local
+from . import artifacts, coldstart, cpu, handlers, lambda_env, reload, sam_local, store
 from .agent import local_agent
 from .http_load import load, throughput
 from .plot import write_svg
@@ -61,7 +69,9 @@ SUBJECTS = (
     "plugh",
 )
 SEED_PATH = "/think/?subject=technology&subject=foo_bar"
-STEPS = 8
+# Each function's name in the report, by its logical id.
+FUNCTION_NAMES = {logical_id: name for logical_id, (name, _) in lambda_env.FUNCTIONS.items()}
+STEPS = 10
 IN_PROCESS_ROUNDS = 4
 
 
@@ -76,6 +86,9 @@ class Counts:
     throughput_requests: int
     subject_requests: int
     warmup: int
+    edits: int
+    store_spans: int
+    store_rounds: int
 
 
 FULL = Counts(
@@ -86,6 +99,9 @@ FULL = Counts(
     throughput_requests=1000,
     subject_requests=10,
     warmup=50,
+    edits=reload.ROUNDS,
+    store_spans=store.SPANS,
+    store_rounds=store.ROUNDS,
 )
 QUICK = Counts(
     seed_requests=100,
@@ -95,6 +111,9 @@ QUICK = Counts(
     throughput_requests=150,
     subject_requests=3,
     warmup=10,
+    edits=3,
+    store_spans=20_000,
+    store_rounds=5,
 )
 
 
@@ -119,6 +138,8 @@ class Bench:
             ("sam build: artifact sizes", self.artifacts),
             ("make up and sam local start-api side by side", self.side_by_side),
             ("one lambda.invoke: make up's Lambda API and sam local start-lambda", self.invoke),
+            ("editing a handler: save → first answer with the new code", self.edit_handler),
+            ("the trace store at scale: intake, APM calls, bytes per span", self.store_at_scale),
         ]
         for number, (title, step) in enumerate(steps, start=1):
             self.progress.step(title)
@@ -194,6 +215,29 @@ class Bench:
                 self.progress.note(
                     f"{label}: {measured.requests_per_s:.0f} requests/s, {measured.errors} errors"
                 )
+            results.cpu = await self._cpu(stack)
+
+    async def _cpu(self, stack: StackProcess) -> cpu.CpuUse:
+        """CPU by process over a load of its own, after the throughput loads: the environments
+        it needs have started, so no start-up is counted as the requests'."""
+        meter = cpu.Meter(stack.info.pid, FUNCTION_NAMES)
+        label = f"CPU by process, concurrency {cpu.CONCURRENCY}"
+        measured = await load(
+            _url(stack),
+            requests=self.counts.throughput_requests,
+            concurrency=cpu.CONCURRENCY,
+            warmup=self.counts.warmup,
+            on_progress=functools.partial(self.progress.count, label),
+            on_start=meter.start,
+        )
+        used = meter.stop(measured.requests)
+        started = sum(used.started.values())
+        self.progress.note(
+            f"{used.stack_per_request:.1f} ms of CPU a request in the stack's processes,"
+            f" {used.per_request(cpu.CLIENT):.1f} ms in the client;"
+            f" {measured.errors} errors, {started} processes started meanwhile"
+        )
+        return used
 
     async def stack_untraced(self) -> None:
         with local_stack(
@@ -268,6 +312,21 @@ class Bench:
             step.note = str(error)
             progress.note(f"{what} not measured: {error}")
         step.run += f"; after: load {_load_now()}"
+
+    async def edit_handler(self) -> None:
+        rounds = self.counts.edits
+        self.progress.note(f"{rounds} edits of thinker-api in a stack of its own, code watched")
+        self.results.edits = await asyncio.to_thread(reload.measure, rounds, self.progress.note)
+
+    async def store_at_scale(self) -> None:
+        counts, progress = self.counts, self.progress
+        progress.note(
+            f"{counts.store_spans:,} spans through the agent's intake, then each APM call"
+            f" {counts.store_rounds} times"
+        )
+        self.results.store = await asyncio.to_thread(
+            store.run, counts.store_spans, counts.store_rounds, progress.note, progress.count
+        )
 
     async def _invoke(self) -> None:
         counts, progress = self.counts, self.progress
@@ -347,8 +406,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="STEP",
         help="run these steps only, and replace only their sections of the report",
     )
+    parser.add_argument(
+        "--store-spans",
+        type=int,
+        metavar="N",
+        help=f"spans the store step fills the store with ({store.SPANS:,}; --quick:"
+        f" {QUICK.store_spans:,})",
+    )
     parser.add_argument("--output", type=Path, default=DOCS / "benchmarks.md")
     args = parser.parse_args(argv)
+    counts = QUICK if args.quick else FULL
+    if args.store_spans is not None:
+        counts = dataclasses.replace(counts, store_spans=args.store_spans)
 
     started = time.monotonic()
     results = Results(
@@ -360,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     progress = Progress(STEPS)
     with tempfile.TemporaryDirectory(prefix="thinker-bench-") as scratch:
-        bench = Bench(QUICK if args.quick else FULL, results, Path(scratch), progress)
+        bench = Bench(counts, results, Path(scratch), progress)
         asyncio.run(bench.run(set(args.only) if args.only else None))
     results.load_after = os.getloadavg()
     results.elapsed_s = time.monotonic() - started

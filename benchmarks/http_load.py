@@ -43,8 +43,10 @@ async def load(
     concurrency: int,
     warmup: int = 0,
     on_progress: OnProgress | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """Send ``requests`` GETs from ``concurrency`` workers (after ``warmup`` unmeasured ones)."""
+    """Send ``requests`` GETs from ``concurrency`` workers (after ``warmup`` unmeasured ones);
+    ``on_start`` is called as the measured ones begin."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     done = 0
@@ -57,6 +59,8 @@ async def load(
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         await send_all([Request(url)] * warmup, concurrency, session=session)
+        if on_start is not None:
+            on_start()
         started = time.perf_counter()
         answers = await send_all(
             [Request(url)] * requests, concurrency, session=session, on_answer=on_answer

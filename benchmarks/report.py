@@ -12,9 +12,9 @@ from pathlib import Path
 
 from thinker_local.stats import Summary, ratio
 
-from . import sections
+from . import cpu, reload, sections, store
 from .results import FUNCTION_NAMES, Results, StepRun
-from .targets import MB, checks
+from .targets import CPU_TARGET_MS, MB, checks
 
 FINDINGS = Path(__file__).with_name("findings.md")
 # A 1-minute load average above this before a run means other work shared the cores.
@@ -80,6 +80,8 @@ def markdown(results: Results, svg_name: str) -> str:
     lines += _artifacts_section(results)
     lines += _side_by_side_section(results)
     lines += _lambda_invoke_section(results)
+    lines += _edits_section(results)
+    lines += _store_section(results)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -303,9 +305,48 @@ def _throughput_section(results: Results) -> list[str]:
         )
         for t in results.throughput
     ]
-    return lines + _table(
-        ("Concurrency", "requests/s", "p50", "p95", "p99", "requests", "errors"), rows
-    )
+    lines += _table(("Concurrency", "requests/s", "p50", "p95", "p99", "requests", "errors"), rows)
+    return lines + _cpu_table(results)
+
+
+def _cpu_table(results: Results) -> list[str]:
+    """CPU per request by process over section 5's load of its own; the stack's total and the
+    client's."""
+    used = results.cpu
+    if used is None:
+        return []
+    found = set(used.ms) | set(used.processes)
+    first = [group for group in (cpu.UP, cpu.MOTO) if group in found]
+    groups = first + sorted(found - set(first) - {cpu.CLIENT})
+
+    def row(what: str, ms: float, processes: str) -> tuple[str, ...]:
+        return (what, _ms(ms / used.requests), f"{ms / (used.seconds * 1000):.2f}", processes)
+
+    def processes(group: str) -> str:
+        started = used.started.get(group, 0)
+        return f"{used.processes.get(group, 0)}" + (f" ({started} started)" if started else "")
+
+    stack_ms = used.stack_per_request * used.requests
+    client_ms = used.ms.get(cpu.CLIENT, 0.0)
+    rows = [row(group, used.ms.get(group, 0.0), processes(group)) for group in groups]
+    rows += [
+        row("**the stack, all its processes**", stack_ms, ""),
+        row(cpu.CLIENT, client_ms, "1"),
+        row("all together", stack_ms + client_ms, ""),
+    ]
+    return [
+        f"CPU time per request, by process: {used.requests} seed requests at concurrency"
+        f" {cpu.CONCURRENCY} after the loads above ({used.requests / used.seconds:.0f}"
+        " requests/s), so every environment they need has started; utime + stime from /proc"
+        " from the first measured request to the last answer, divided by the requests. The"
+        " `up` process runs the gateways, the Runtime API, the Lambda API, the agent (the"
+        " trace store's writes) and the APM; each function's environments are counted"
+        " together (a process started during the load would count with its start-up); the"
+        " client is the benchmark's own process (aiohttp). Target: the stack at most"
+        f" {CPU_TARGET_MS} ms a request (200 requests/s on 2 cores).",
+        "",
+        *_table(("Process", "ms per request", "cores busy", "processes"), rows),
+    ]
 
 
 def _artifacts_section(results: Results) -> list[str]:
@@ -410,6 +451,20 @@ def _lambda_invoke_section(results: Results) -> list[str]:
     return [*lines, f"Invocations measured: {up.count} and {sam.count}.", ""]
 
 
+def _edits_section(results: Results) -> list[str]:
+    heading = "## 9. Editing a handler: save → first answer with the new code"
+    if results.edits is None:
+        return [heading, "", "Not measured in this run.", ""]
+    return [reload.section(results.edits, heading).rstrip("\n"), ""]
+
+
+def _store_section(results: Results) -> list[str]:
+    heading = "## 10. The trace store at scale: intake, APM calls, bytes per span"
+    if results.store is None:
+        return [heading, "", "Not measured in this run.", ""]
+    return [store.section(results.store, heading).rstrip("\n"), ""]
+
+
 def _step_run(step: StepRun, cores: int, what: str) -> list[str]:
     """When a step that may run alone ran, whether the machine was shared then, and why
     ``what`` was not measured, if it was not."""
@@ -453,7 +508,9 @@ _NUMBERED = re.compile(r"^## (\d+)\. .*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 
 # The steps (``--only N``) whose figures each numbered section shows: the section numbers are
 # the report's, the step numbers the run's, and some sections show figures of several steps.
-SECTION_STEPS = {1: {1, 3, 4}, 2: {1, 3, 4}, 3: {2}, 4: {5}, 5: {3}, 6: {6}, 7: {7}, 8: {8}}
+SECTION_STEPS = {
+    1: {1, 3, 4}, 2: {1, 3, 4}, 3: {2}, 4: {5}, 5: {3}, 6: {6}, 7: {7}, 8: {8}, 9: {9}, 10: {10}
+}  # fmt: skip
 
 
 def sections_measured(steps: set[int]) -> set[int]:
@@ -464,12 +521,21 @@ def sections_measured(steps: set[int]) -> set[int]:
 def write_markdown(
     results: Results, path: Path, svg_name: str, only: set[int] | None = None
 ) -> None:
-    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept. With
-    ``only`` (the steps that ran), just the numbered sections those steps measured in full are
-    replaced in the report already there."""
+    """Write the report; sections other benchmarks wrote (:mod:`.sections`) are kept, but for
+    those this run measured itself (editing a handler, the store at scale). With ``only`` (the
+    steps that ran), just the numbered sections those steps measured in full are replaced in
+    the report already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    others = sections.kept(path)
+    measured = superseded(results)
+    others = sections.kept(path, leaving_out=measured)
     text = markdown(results, svg_name) + (f"\n{others}" if others else "")
     if only and path.exists():
-        text = merge_sections(path.read_text(), text, sections_measured(only))
+        existing = sections.without(path.read_text(), measured)
+        text = merge_sections(existing, text, sections_measured(only))
     path.write_text(text)
+
+
+def superseded(results: Results) -> set[str]:
+    """The sections of benchmarks run alone whose figures this run measured anew."""
+    ran = {reload.SECTION: results.edits, store.SECTION: results.store}
+    return {name for name, figures in ran.items() if figures is not None}

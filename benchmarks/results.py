@@ -11,7 +11,10 @@ from .artifacts import Artifact
 from .coldstart import ImportProfile
 
 if TYPE_CHECKING:
+    from .cpu import CpuUse
+    from .reload import Edits
     from .sam_local import SideBySide
+    from .store import StoreFigures
 
 FUNCTION_NAMES = ("thinker-api", "thinker-microservice")
 
@@ -58,6 +61,8 @@ class Results:
     # Seed delays (0.2 s / 0.5 s): latency by number of subjects.
     subjects: dict[int, Summary] = field(default_factory=dict)
     throughput: list[Throughput] = field(default_factory=list)
+    # CPU time of each of the stack's processes over a load at concurrency 8.
+    cpu: CpuUse | None = None
     artifacts: list[Artifact] = field(default_factory=list)
     # Section 7: make up and sam local start-api.
     side_by_side: list[SideBySide] = field(default_factory=list)
@@ -65,4 +70,8 @@ class Results:
     # Section 8: one lambda.invoke's latency, by Lambda API ("make up", "sam local start-lambda").
     lambda_invoke: dict[str, Summary] = field(default_factory=dict)
     lambda_invoke_step: StepRun = field(default_factory=StepRun)
+    # Section 9: editing a handler, save → first answer with the new code.
+    edits: Edits | None = None
+    # Section 10: the trace store filled through the agent's intake, then the APM read.
+    store: StoreFigures | None = None
     failures: list[str] = field(default_factory=list)

@@ -1,24 +1,26 @@
 """The trace store at scale: the agent's intake and the APM API with a million spans stored.
 
-``python -m benchmarks.store`` (alone, not part of ``make bench``; about ten minutes for a
-million spans, ``--spans`` for fewer). A scratch store is filled through the agent's own intake:
+``python -m benchmarks.store`` (about ten minutes for a million spans, ``--spans`` for fewer;
+also step 10 of ``make bench``). A scratch store is filled through the agent's own intake:
 ``PUT /v0.4/traces`` with msgpack payloads, as ddtrace sends them, of copies of the seed trace
 (warm requests, one in 50 a cold start with its import spans; the first subject over 100 names).
 Measured while filling: spans/s sustained by the intake, alone and while a reader asks the APM
 in a loop, as an open page would. Then, on the full store, each APM call a page makes (services,
 a trace search, one trace, the service map), over HTTP; and the bytes the file holds per span.
-The figures go to their section of docs/benchmarks.md.
+Alone, the figures go to their section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,22 @@ CALLS = {
     "a trace": "/api/traces/{trace_id}",
     "service map": "/api/service-map?window=86400",
 }
+
+
+# Called with what is being counted, how many are done, and how many there are.
+OnCount = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    """Spans stored; intake spans/s alone and while read; each call's latency (ms); file bytes
+    per span."""
+
+    stored: int
+    alone: float
+    read: float
+    calls: dict[str, Summary]
+    bytes_per_span: float
 
 
 def payloads(spans: int) -> tuple[list[bytes], list[int]]:
@@ -89,9 +107,16 @@ def send(agent: str, payload: bytes, traces: int) -> None:
     answer.raise_for_status()
 
 
-def intake(agent: str, made: list[bytes], counts: list[int], during: Callable[[], None]) -> float:
+def intake(
+    agent: str,
+    made: list[bytes],
+    counts: list[int],
+    during: Callable[[], None],
+    on_sent: Callable[[int, int], None] | None = None,
+) -> float:
     """Send the payloads one after another (as one tracer's writer does) while ``during`` runs
-    in a thread of its own until they are all sent; spans/s."""
+    in a thread of its own until they are all sent; spans/s. ``on_sent``: payloads sent, of
+    how many."""
     done = threading.Event()
 
     def loop() -> None:
@@ -101,8 +126,10 @@ def intake(agent: str, made: list[bytes], counts: list[int], during: Callable[[]
     reader = threading.Thread(target=loop, daemon=True)
     reader.start()
     began = time.perf_counter()
-    for payload in made:
+    for number, payload in enumerate(made, start=1):
         send(agent, payload, TRACES_PER_PAYLOAD)
+        if on_sent is not None:
+            on_sent(number, len(made))
     elapsed = time.perf_counter() - began
     done.set()
     reader.join()
@@ -119,7 +146,15 @@ def timed(url: str, rounds: int) -> Summary:
     return Summary.of(samples)
 
 
-def run(spans: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
+def run(
+    spans: int, rounds: int, say: Callable[[str], None], count: OnCount | None = None
+) -> StoreFigures:
+    """Fill a scratch store with about ``spans`` spans and time each APM call ``rounds`` times;
+    ``say`` tells what is under way, ``count`` how far the intake is."""
+
+    def on_sent(label: str) -> Callable[[int, int], None] | None:
+        return functools.partial(count, label) if count else None
+
     with tempfile.TemporaryDirectory(prefix="thinker-store-") as scratch:
         path = Path(scratch) / "traces.sqlite3"
         with (
@@ -128,17 +163,23 @@ def run(spans: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
             serve(create_agent_app(agent_store)) as agent,
             serve(create_apm_app(apm_store)) as apm,
         ):
+            say(f"making the payloads of {spans:,} spans")
             made, counts = payloads(spans)
             half = len(made) // 2
             say(f"{sum(counts):,} spans in {len(made)} payloads; the first half alone")
-            alone = intake(agent, made[:half], counts[:half], lambda: time.sleep(0.05))
+            alone = intake(
+                agent, made[:half], counts[:half], lambda: time.sleep(0.05),
+                on_sent("payloads sent, alone"),
+            )  # fmt: skip
             say(f"intake alone: {alone:,.0f} spans/s; the second half while the APM is read")
 
             def read() -> None:
                 requests.get(apm + CALLS["services"], timeout=120)
                 requests.get(apm + CALLS["traces search"], timeout=120)
 
-            read_meanwhile = intake(agent, made[half:], counts[half:], read)
+            read_meanwhile = intake(
+                agent, made[half:], counts[half:], read, on_sent("payloads sent, while read")
+            )
             say(f"intake while read: {read_meanwhile:,.0f} spans/s")
             stored = apm_store.span_count()
             trace_id = apm_store.latest_trace_id()
@@ -149,35 +190,29 @@ def run(spans: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
             for name, summary in calls.items():
                 say(f"{name}: p50 {summary.p50:.0f} ms, p95 {summary.p95:.0f} ms")
             file_bytes = sum(p.stat().st_size for p in Path(scratch).glob("traces.sqlite3*"))
-        return {
-            "stored": stored,
-            "alone": alone,
-            "read": read_meanwhile,
-            "calls": calls,
-            "bytes_per_span": file_bytes / max(stored, 1),
-        }
+        return StoreFigures(stored, alone, read_meanwhile, calls, file_bytes / max(stored, 1))
 
 
-def section(figures: dict[str, Any], rounds: int) -> str:
+def section(figures: StoreFigures, heading: str = "## The store at scale") -> str:
     def verdict(met: bool) -> str:
         return "met" if met else "**missed**"
 
     rows = "\n".join(
         f"| `{name}` | {s.p50:.0f} | {s.p95:.0f} | {s.maximum:.0f} |"
         f" {verdict(s.p95 <= TARGET_P95_MS)} |"
-        for name, s in figures["calls"].items()
+        for name, s in figures.calls.items()
     )
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    per_span = figures["bytes_per_span"]
-    alone, read = figures["alone"], figures["read"]
+    per_span, alone, read = figures.bytes_per_span, figures.alone, figures.read
+    rounds = next(iter(figures.calls.values())).count
     alone_met, read_met = verdict(alone >= TARGET_SPANS_S), verdict(read >= TARGET_SPANS_S)
-    return f"""## The store at scale
+    return f"""{heading}
 
-`python -m benchmarks.store`, {when}, {machine}: a scratch store filled through the agent's
-intake (msgpack v0.4 over HTTP, {TRACES_PER_PAYLOAD} traces a payload, one payload after another)
-with copies of the seed trace; {figures["stored"]:,} spans stored. Then each APM call {rounds}
-times over HTTP, over a one-day window that holds every span (the search:
+`python -m benchmarks.store` (step 10 of `make bench`), {when}, {machine}: a scratch store
+filled through the agent's intake (msgpack v0.4 over HTTP, {TRACES_PER_PAYLOAD} traces a payload,
+one payload after another) with copies of the seed trace; {figures.stored:,} spans stored. Then
+each APM call {rounds} times over HTTP, over a one-day window that holds every span (the search:
 `@subject:foo_bar status:error`), milliseconds (target: p95 ≤ {TARGET_P95_MS:.0f} ms).
 
 | Call | p50 | p95 | max | p95 target |
@@ -201,8 +236,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--output", type=Path, default=DOCS / "benchmarks.md")
     args = parser.parse_args()
-    figures = run(args.spans, args.rounds, print)
-    sections.put(args.output, SECTION, section(figures, args.rounds))
+    sections.put(args.output, SECTION, section(run(args.spans, args.rounds, print)))
     print(f"written to {args.output}")
     return 0
 

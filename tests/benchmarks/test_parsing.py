@@ -83,3 +83,4 @@ def test_a_step_replaces_the_sections_it_measures_not_those_numbered_like_it() -
     assert sections_measured({1, 3, 4}) == {1, 2, 5}
     assert sections_measured({7}) == {7}
     assert sections_measured({8}) == {8}
+    assert sections_measured({9, 10}) == {9, 10}
