@@ -19,6 +19,10 @@ from thinker_local.stats import Summary
 from .results import Throughput
 
 OnProgress = Callable[[int, int], None]
+# A warm-up is rounds of its requests until one is not this much faster than the one before
+# (every environment or container the concurrency needs has started), at most WARM_ROUNDS.
+SETTLED = 1.1
+WARM_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ async def load(
     on_progress: OnProgress | None = None,
     on_start: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """Send ``requests`` GETs from ``concurrency`` workers (after ``warmup`` unmeasured ones);
+    """Send ``requests`` GETs from ``concurrency`` workers (after rounds of ``warmup``
+    unmeasured ones: :func:`warm`);
     ``on_start`` is called as the measured ones begin."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
@@ -58,7 +63,7 @@ async def load(
             on_progress(done, requests)
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        await send_all([Request(url)] * warmup, concurrency, session=session)
+        await warm(session, url, warmup, concurrency)
         if on_start is not None:
             on_start()
         started = time.perf_counter()
@@ -69,6 +74,23 @@ async def load(
     latencies = [answer.seconds * 1000 for answer in answers if answer.status]
     errors = sum(answer.status != 200 for answer in answers)
     return LoadResult(concurrency, requests, errors, seconds, latencies)
+
+
+async def warm(session: aiohttp.ClientSession, url: str, requests: int, concurrency: int) -> int:
+    """Rounds of ``requests`` at ``concurrency`` until one is no longer faster than the one
+    before: environments started by a round's requests are ready for the next, so none starts
+    (and spends its init) within the measured requests. How many rounds were sent."""
+    if not requests:
+        return 0
+    previous = 0.0
+    for rounds in range(1, WARM_ROUNDS + 1):
+        began = time.perf_counter()
+        await send_all([Request(url)] * requests, concurrency, session=session)
+        rate = requests / max(time.perf_counter() - began, 1e-9)
+        if rate < previous * SETTLED:
+            return rounds
+        previous = rate
+    return WARM_ROUNDS
 
 
 async def throughput(
