@@ -27,7 +27,11 @@ def percentile(values: Sequence[float], q: float) -> float:
         raise ValueError("no values")
     if not 0 <= q <= 100:
         raise ValueError(f"q must be within 0 and 100, got {q}")
-    ordered = sorted(values)
+    return _interpolated(sorted(values), q)
+
+
+def _interpolated(ordered: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile of values already in ascending order."""
     rank = (len(ordered) - 1) * q / 100
     low = math.floor(rank)
     high = min(low + 1, len(ordered) - 1)
@@ -96,5 +100,7 @@ class RequestStats:
     def of(cls, durations: Sequence[float], errors: int) -> RequestStats:
         if not durations:
             return cls(0, errors, 0.0, 0.0, 0.0, 0)
-        p50, p95, p99 = (percentile(durations, q) for q in PERCENTILES)
+        # Sorted once for the three percentiles: a service's day holds ~10^5 durations.
+        ordered = sorted(durations)
+        p50, p95, p99 = (_interpolated(ordered, q) for q in PERCENTILES)
         return cls(len(durations), errors, p50, p95, p99, sum(durations))

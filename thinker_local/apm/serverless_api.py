@@ -8,7 +8,7 @@ from aiohttp import web
 
 from . import serverless
 from .api import STORE, int_param, parse_window
-from .service_map import aggregate, service_map
+from .service_map import edges, service_map
 
 
 async def functions(request: web.Request) -> web.Response:
@@ -51,7 +51,7 @@ async def map_(request: web.Request) -> web.Response:
     )
     # Cold-start spans are part of a function's start, not a service it calls.
     shown = [s for s in services if s["kind"] != "Lambda cold start"]
-    return web.json_response(service_map(shown, aggregate(calls), window))
+    return web.json_response(service_map(shown, edges(calls), window))
 
 
 def add_routes(app: web.Application) -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..stats import RequestStats
-from ..store.spans import Call
+from ..store.spans import Call, Calls
 
 # Sizes in SVG pixels; the page draws node text at 12 px and edge labels at 11 px.
 NODE_CHAR_PX = 7.4
@@ -39,17 +39,8 @@ BAD_ERROR_RATE = 0.05
 
 
 @dataclass
-class Edge:
+class Edge(Calls):
     """Every call from one service to another in the window."""
-
-    caller: str
-    callee: str
-    durations: list[int] = field(default_factory=list)
-    errors: int = 0
-
-    @property
-    def count(self) -> int:
-        return len(self.durations)
 
     def figures(self, window_s: float) -> dict[str, Any]:
         """Calls, calls per second, error rate and latency percentiles (ns), as in the API."""
@@ -79,6 +70,12 @@ def aggregate(calls: Iterable[Call]) -> list[Edge]:
         edge.durations.append(call.duration)
         edge.errors += int(call.error)
     return [edges[key] for key in sorted(edges)]
+
+
+def edges(calls: Iterable[Calls]) -> list[Edge]:
+    """The edges of the store's calls (one :class:`Calls` a caller and callee), in their order."""
+    found = [Edge(c.caller, c.callee, c.durations, c.errors) for c in calls if c.caller != c.callee]
+    return sorted(found, key=lambda edge: (edge.caller, edge.callee))
 
 
 def health(error_rate: float) -> str:

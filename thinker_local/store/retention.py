@@ -10,6 +10,9 @@ share pages, in every index, with newer ones), so a pass deletes as many traces 
 holds at the store's mean size per trace, rather than until the pages in use fall under the
 limit (which would empty the store). SQLite reuses the room in those pages for new traces: the
 file stops growing rather than shrinking.
+
+The service map's minutes (:mod:`.rollups`) go by age alone: those of the traces deleted for
+size stay, as Datadog keeps the metrics of all traffic longer than its traces.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import rollups
 from .database import Database
 
 DEFAULT_MAX_AGE_S = 7 * 24 * 3600.0
@@ -53,13 +57,15 @@ def used_bytes(database: Database) -> int:
 
 
 def prune(database: Database, retention: Retention, *, now_ns: int | None = None) -> int:
-    """One pass: delete traces received before the age limit, then the oldest while the file
-    holds more than the size limit; how many traces were deleted."""
+    """One pass: delete traces received before the age limit (and the service map's minutes
+    before it), then the oldest while the file holds more than the size limit; how many traces
+    were deleted."""
     now_ns = time.time_ns() if now_ns is None else now_ns
     cutoff = now_ns - int(retention.max_age_s * 1e9)
     deleted = 0
     while batch := _oldest(database, received_before=cutoff):
         deleted += _delete(database, batch)
+    rollups.forget(database, before_ns=cutoff)
     excess = _over_size(database, retention.max_bytes)
     while excess > 0 and (batch := _oldest(database, limit=min(excess, BATCH))):
         excess -= _delete(database, batch)

@@ -35,3 +35,18 @@ class Call:
     callee: str
     duration: int
     error: bool
+
+
+@dataclass
+class Calls:
+    """Every call from one service to another in a window: the callee side's durations (ns, in
+    no order) and how many failed."""
+
+    caller: str
+    callee: str
+    durations: list[int] = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.durations)

@@ -8,15 +8,16 @@ top-level spans; a resource's those of its top-level and measured spans; an infe
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..stats import RequestStats
-from . import ingest, issues
+from . import ingest, issues, rollups
 from .damage import Recent
 from .database import SPAN_ROWS, Database
 from .invocations import Invocations
@@ -33,7 +34,8 @@ from .presentation import (
 )
 from .query import Query, Term, json_path
 from .retention import Pruner, Retention
-from .spans import Call, Span
+from .rollups import MINUTE_NS, Rollups
+from .spans import Calls, Span
 
 MAX_TRACES = 500
 # Below this many spans past a search's @duration floor, the search starts from them (index on
@@ -64,6 +66,11 @@ class _Group:
         self.durations.append(duration)
         self.errors += error
 
+    def extend(self, durations: Iterable[int], errors: int, kind: str) -> None:
+        self.kind = self.kind or kind
+        self.durations.extend(durations)
+        self.errors += errors
+
     def stats(self) -> RequestStats:
         return RequestStats.of(self.durations, self.errors)
 
@@ -82,6 +89,7 @@ class TraceStore:
         self.invocations = Invocations(self._db)
         self.logs = Logs(self._db)
         self.issues = Issues(self._db)
+        self._rollups = Rollups(self._db)
         self._stored: list[Callable[[], object]] = []
 
     def close(self) -> None:
@@ -99,7 +107,7 @@ class TraceStore:
         """Store trace chunks as decoded from a v0.4/v0.5 payload; returns how many spans."""
         rows = ingest.rows(chunks)
         if rows:
-            self._db.insert_spans(rows, received=time.time_ns(), also=issues.record)
+            self._db.insert_spans(rows, received=time.time_ns(), also=_derived)
             self._recent.add(rows)
             for listener in list(self._stored):
                 listener()
@@ -107,7 +115,7 @@ class TraceStore:
 
     def _write_recent(self) -> None:
         for rows in self._recent.rows():
-            self._db.insert_spans(rows, received=time.time_ns())
+            self._db.insert_spans(rows, received=time.time_ns(), also=_derived)
 
     def on_stored(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call ``listener`` (from the writing thread) after each write of spans through this
@@ -172,14 +180,17 @@ class TraceStore:
         listed too, with the stats of those client spans.
         """
         since = _since(window_s, now)
+        minute = rollups.first_minute(since)
         own: dict[str, _Group] = defaultdict(_Group)
         called: dict[str, _Group] = defaultdict(_Group)
+        # The window's first, partial minute from its spans, the whole ones from the rollups;
+        # a service's kind is that of its earliest span.
         for row in self._db.query(
             """
             SELECT service, name, type, duration, error, top_level, peer, meta FROM spans
-            WHERE start >= ? AND (top_level OR peer IS NOT NULL)
+            WHERE start >= ? AND start < ? AND (top_level OR peer IS NOT NULL) ORDER BY start
             """,
-            (since,),
+            (since, minute * MINUTE_NS),
         ):
             if row["top_level"]:
                 own[row["service"]].add(
@@ -189,6 +200,12 @@ class TraceStore:
                 called[row["peer"]].add(
                     row["duration"], row["error"], inferred_kind(json.loads(row["meta"]))
                 )
+        minutes = rollups.read(self._db, "service_minutes", minute)
+        for (service, role, kind), figures in sorted(
+            minutes.items(), key=lambda item: (item[1].first, item[0][2])
+        ):
+            groups = own if role == "own" else called
+            groups[service].extend(figures.durations, figures.errors, kind)
         # A called service that sends its own traces is described by them, not by its callers.
         inferred = {
             peer: group
@@ -404,37 +421,56 @@ class TraceStore:
         )
         return int(counted[0]["n"]) < FEW_LONG_SPANS
 
-    def calls(self, window_s: float, *, now: float | None = None) -> list[Call]:
-        """Every call from one service to another in the window, for the service map.
+    def calls(self, window_s: float, *, now: float | None = None) -> list[Calls]:
+        """Every call from one service to another in the window, for the service map: one
+        :class:`~.spans.Calls` a caller and callee, in their order.
 
         A span whose parent belongs to another service is a call from that service (the callee's
         side: its duration and error); a client span calling an inferred service (one that sends
         no spans of its own, as DynamoDB) is a call to it. Cold-start spans are not calls.
         """
         since = _since(window_s, now)
-        calls = [
-            Call(row["caller"], row["callee"], row["duration"], bool(row["error"]))
-            for row in self._db.query(
-                """
-                SELECT p.service AS caller, c.service AS callee, c.duration, c.error
-                FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
-                WHERE c.start >= ? AND p.service != c.service AND c.name NOT LIKE 'aws.lambda.%'
-                """,
-                (since,),
-            )
-        ]
+        minute = rollups.first_minute(since)
+        found: dict[tuple[str, str], Calls] = {}
         inferred: dict[str, bool] = {}
-        for row in self._db.query(
-            "SELECT service, peer, duration, error FROM spans"
-            " WHERE peer IS NOT NULL AND start >= ?",
-            (since,),
-        ):
-            peer = row["peer"]
+
+        def add(caller: str, callee: str, durations: Iterable[int], errors: int) -> None:
+            calls = found.get((caller, callee))
+            if calls is None:
+                calls = found[caller, callee] = Calls(caller, callee)
+            calls.durations.extend(durations)
+            calls.errors += errors
+
+        def to_inferred(peer: str) -> bool:
             if peer not in inferred:
                 inferred[peer] = not self._has_own_spans(peer, since)
-            if inferred[peer]:
-                calls.append(Call(row["service"], peer, row["duration"], bool(row["error"])))
-        return calls
+            return inferred[peer]
+
+        # The window's first, partial minute from its spans, the whole ones from the rollups.
+        edge = (since, minute * MINUTE_NS)
+        for row in self._db.query(
+            """
+            SELECT p.service AS caller, c.service AS callee, c.duration, c.error
+            FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
+            WHERE c.start >= ? AND c.start < ? AND p.service != c.service
+            AND c.name NOT LIKE 'aws.lambda.%'
+            """,
+            edge,
+        ):
+            add(row["caller"], row["callee"], [row["duration"]], row["error"])
+        for row in self._db.query(
+            "SELECT service, peer, duration, error FROM spans"
+            " WHERE peer IS NOT NULL AND start >= ? AND start < ?",
+            edge,
+        ):
+            if to_inferred(row["peer"]):
+                add(row["service"], row["peer"], [row["duration"]], row["error"])
+        for (caller, callee, via), figures in rollups.read(
+            self._db, "call_minutes", minute
+        ).items():
+            if via == "child" or to_inferred(callee):
+                add(caller, callee, figures.durations, figures.errors)
+        return [found[pair] for pair in sorted(found)]
 
     def trace(self, trace_id: str) -> list[Span]:
         """Every span of a trace (stored id form), in start order; empty if unknown."""
@@ -488,3 +524,9 @@ class TraceStore:
 def _since(window_s: float, now: float | None) -> int:
     end = time.time() if now is None else now
     return int((end - window_s) * 1e9)
+
+
+def _derived(db: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """What a write of spans makes besides, in its transaction: error rows, the rollups."""
+    issues.record(db, rows)
+    rollups.record(db, rows)

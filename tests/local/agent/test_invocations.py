@@ -112,8 +112,8 @@ def test_calls_cross_services_and_reach_inferred_ones(seeded_store: TraceStore) 
         ("thinker-microservice-gateway", "thinker-microservice"),
         ("thinker-microservice", "dynamodb.us-east-1.amazonaws.com"),
     }
-    dynamodb = [c for c in seeded_store.calls(3600) if c.callee.startswith("dynamodb")]
-    assert len(dynamodb) == 2
+    (dynamodb,) = [c for c in seeded_store.calls(3600) if c.callee.startswith("dynamodb")]
+    assert dynamodb.count == 2
 
 
 def test_traces_can_be_listed_by_the_call_they_hold(store: TraceStore, seed: Chunks) -> None:

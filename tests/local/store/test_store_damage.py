@@ -114,6 +114,11 @@ def test_a_store_damaged_while_the_agent_runs_is_replaced_and_new_traces_kept(
             listed = requests.get(f"{apm}/api/traces", timeout=30)
             assert listed.status_code == 200, listed.text
         shown = {trace["trace_id"] for trace in listed.json()["traces"]}
+        # The service map counts what the fresh store holds, each trace once.
+        requests_by = {s["service"]: s["requests"] for s in store.services(3600)}
+        calls = {(c.caller, c.callee): c.count for c in store.calls(3600)}
+        assert requests_by["thinker-api"] == len(sent)
+        assert calls["thinker-api", "thinker-microservice-gateway"] == len(sent)
 
     # The APM shows 128-bit ids; the payload carried the low 64 bits.
     assert all(any(shown_id.endswith(low) for shown_id in shown) for low in sent)
