@@ -111,7 +111,7 @@ class Database:
         target = str(self._path) if self._path is not None else ":memory:"
         db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         try:
-            db.execute("PRAGMA page_size=16384")
+            db.execute("PRAGMA page_size=8192")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
@@ -262,7 +262,8 @@ class Database:
         with self.transaction() as db:
             if also is not None:
                 also(db, rows)
-            ids, replaced = _span_ids(db, rows)
+            ids, stored = _span_ids(db, rows)
+            replaced = list(stored.values())
             # A span sent again keeps its id; its old tags go, its new ones come.
             self.tags.remove(db, replaced)
             db.executemany("DELETE FROM spans WHERE id = ?", [(span,) for span, _ in replaced])
@@ -278,22 +279,47 @@ class Database:
                 ],
             )
             self.tags.add(db, [(span, row[13]) for span, row in zip(ids, rows, strict=True)])
-            for trace_id in {row[0] for row in rows}:
-                db.execute(
-                    """
-                    INSERT OR REPLACE INTO traces
-                    SELECT trace_id, MIN(start), MAX(start + duration), COUNT(*), SUM(error), ?
-                    FROM spans WHERE trace_id = ? GROUP BY trace_id
-                    """,
-                    (received, trace_id),
-                )
+            _summarise(db, rows, {trace for trace, _ in stored}, received)
+
+
+def _summarise(
+    db: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], resent: set[str], received: int
+) -> None:
+    """Bring the traces' summaries up to the spans just written: new spans add to them; a
+    trace with a span sent again is summed anew from its stored spans."""
+    added: dict[str, list[int]] = {}
+    for row in rows:
+        if row[0] in resent:
+            continue
+        start, finish = row[7], row[7] + row[8]
+        summary = added.get(row[0])
+        if summary is None:
+            added[row[0]] = [start, finish, 1, row[9]]
+        else:
+            summary[0], summary[1] = min(summary[0], start), max(summary[1], finish)
+            summary[2] += 1
+            summary[3] += row[9]
+    db.executemany(
+        "INSERT INTO traces VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id) DO UPDATE SET"
+        " start = MIN(start, excluded.start), finish = MAX(finish, excluded.finish),"
+        " span_count = span_count + excluded.span_count, errors = errors + excluded.errors,"
+        " received = excluded.received",
+        [(trace, *summary, received) for trace, summary in added.items()],
+    )
+    for trace_id in resent:
+        db.execute(
+            "INSERT OR REPLACE INTO traces"
+            " SELECT trace_id, MIN(start), MAX(start + duration), COUNT(*), SUM(error), ?"
+            " FROM spans WHERE trace_id = ? GROUP BY trace_id",
+            (received, trace_id),
+        )
 
 
 def _span_ids(
     db: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
-) -> tuple[list[int], list[tuple[int, str]]]:
+) -> tuple[list[int], dict[tuple[str, str], tuple[int, str]]]:
     """The id of each row's span (its own if stored before, else a new one), and the spans
-    stored before as ``(id, old meta)``."""
+    stored before, by (trace id, span id), as ``(id, old meta)``."""
     stored = {
         (trace_id, span_id): (span, meta)
         for span, trace_id, span_id, meta in db.execute(
@@ -309,4 +335,4 @@ def _span_ids(
         if known is None:
             after += 1
         ids.append(after if known is None else known[0])
-    return ids, list(stored.values())
+    return ids, stored

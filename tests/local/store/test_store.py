@@ -174,3 +174,18 @@ def test_a_stack_trace_is_stored_compressed_and_read_back_whole(
     assert not store.traces(query=parse("@error.stack:*no-such-frame*"))
     [issue] = store.issues.issues(3600)
     assert (store.issues.issue(issue["id"], 3600) or {})["stack"] == stack
+
+
+def test_a_traces_summary_adds_up_its_spans_whatever_the_payloads(
+    store: TraceStore, seed: Chunks
+) -> None:
+    chunks = trace_copy(seed, 0, start_ns=time.time_ns() - 60 * 10**9)
+    # Each function's spans on their own, the last chunk first, then one sent again.
+    for chunk in [*reversed(chunks), chunks[1]]:
+        store.add_chunks([chunk])
+    [summary] = store._db.query("SELECT * FROM traces")
+    spans = [span for chunk in chunks for span in chunk]
+    assert summary["span_count"] == len(spans)
+    assert summary["errors"] == sum(bool(span["error"]) for span in spans)
+    assert summary["start"] == min(span["start"] for span in spans)
+    assert summary["finish"] == max(span["start"] + span["duration"] for span in spans)
