@@ -19,7 +19,7 @@ from .spans import Span
 
 Chunk = Sequence[Mapping[str, Any]]
 # Meta and metrics are stored as JSON without spaces (about 40 bytes a span), keys sorted.
-_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+to_json = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def full_trace_id(low: int, high: str) -> str:
@@ -121,6 +121,6 @@ def _row(span: Mapping[str, Any], services: Mapping[int, str], high: str) -> tup
         int(top_level),
         int(metrics.get("_dd.measured") == 1),
         peer_service(meta),
-        _JSON(meta),
-        _JSON(metrics),
+        to_json(meta),
+        to_json(metrics),
     )

@@ -13,6 +13,8 @@ import json
 import sqlite3
 import zlib
 
+from .ingest import to_json
+
 KEY = "error.stack"
 _MARK = f'"{KEY}":'
 
@@ -25,7 +27,7 @@ def split(meta: str) -> tuple[str, bytes | None]:
     stack = tags.pop(KEY, None)
     if not isinstance(stack, str):
         return meta, None
-    return json.dumps(tags, sort_keys=True, separators=(",", ":")), zlib.compress(stack.encode())
+    return to_json(tags), zlib.compress(stack.encode())
 
 
 def joined(meta: str, stack: bytes | None) -> str:
@@ -34,7 +36,7 @@ def joined(meta: str, stack: bytes | None) -> str:
         return meta
     tags = json.loads(meta)
     tags[KEY] = zlib.decompress(stack).decode()
-    return json.dumps(dict(sorted(tags.items())), separators=(",", ":"))
+    return to_json(tags)
 
 
 def meta_of(table: str) -> str:

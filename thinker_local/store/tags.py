@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tag_values (
@@ -43,11 +43,6 @@ CACHE_SIZE = 100_000
 def indexed(key: str) -> bool:
     """Whether the tag index holds ``key``'s values (a search may start from it)."""
     return not key.startswith(_UNINDEXED_PREFIX) and key not in _UNINDEXED
-
-
-def pairs(meta: Mapping[str, str]) -> Iterable[tuple[str, str]]:
-    """The indexed ``(key, value)`` pairs of a span's meta."""
-    return ((key, value) for key, value in meta.items() if indexed(key))
 
 
 class TagWriter:

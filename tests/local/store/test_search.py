@@ -113,48 +113,33 @@ def test_a_span_sent_again_is_searched_by_its_new_tags(tmp_path: Path, seed: Chu
 
 
 @pytest.mark.parametrize(
-    ("query", "count"),
+    ("index", "query", "count"),
     [
-        ("@duration:>=1ms", 2),
-        ("operation_name:think @duration:>1ns", 2),
-        ("status:error @duration:>0ns -@subject:technology", 1),
-        ("@duration:>1h", 0),
+        # Few spans in this store past a duration floor: from the duration index.
+        ("FEW_LONG_SPANS", "@duration:>=1ms", 2),
+        ("FEW_LONG_SPANS", "operation_name:think @duration:>1ns", 2),
+        ("FEW_LONG_SPANS", "status:error @duration:>0ns -@subject:technology", 1),
+        ("FEW_LONG_SPANS", "@duration:>1h", 0),
+        # Few spans in this store carrying a tag: from the tag index.
+        ("FEW_TAGGED_SPANS", "@subject:foo_bar", 1),
+        ("FEW_TAGGED_SPANS", "@subject:tech*", 2),
+        ("FEW_TAGGED_SPANS", "service:thinker-microservice @subject:foo_bar status:error", 1),
+        ("FEW_TAGGED_SPANS", "@subject:foo_bar OR @subject:nothing-like-it", 1),
+        ("FEW_TAGGED_SPANS", "env:dev -@subject:foo_bar @subject:*", 2),
+        ("FEW_TAGGED_SPANS", "@subject:nothing-like-it", 0),
     ],
 )
-def test_a_duration_search_finds_the_same_traces_from_the_index_or_the_newest_traces(
+def test_a_search_finds_the_same_traces_from_an_index_or_the_newest_traces(
     two_traces: tuple[TraceStore, str, str],
     monkeypatch: pytest.MonkeyPatch,
+    index: str,
     query: str,
     count: int,
 ) -> None:
     store = two_traces[0]
-    from_index = found(store, query)  # few spans in this store: from the duration index
+    from_index = found(store, query)
     assert len(from_index) == count
-    monkeypatch.setattr(trace_store, "FEW_LONG_SPANS", 0)  # never few: trace by trace
-    assert found(store, query) == from_index
-
-
-@pytest.mark.parametrize(
-    ("query", "count"),
-    [
-        ("@subject:foo_bar", 1),
-        ("@subject:tech*", 2),
-        ("service:thinker-microservice @subject:foo_bar status:error", 1),
-        ("@subject:foo_bar OR @subject:nothing-like-it", 1),
-        ("env:dev -@subject:foo_bar @subject:*", 2),
-        ("@subject:nothing-like-it", 0),
-    ],
-)
-def test_a_tag_search_finds_the_same_traces_from_the_tag_index_or_the_newest_traces(
-    two_traces: tuple[TraceStore, str, str],
-    monkeypatch: pytest.MonkeyPatch,
-    query: str,
-    count: int,
-) -> None:
-    store = two_traces[0]
-    from_index = found(store, query)  # few tagged spans in this store: from the tag index
-    assert len(from_index) == count
-    monkeypatch.setattr(trace_store, "FEW_TAGGED_SPANS", 0)  # never few: trace by trace
+    monkeypatch.setattr(trace_store, index, 0)  # never few: trace by trace
     assert found(store, query) == from_index
 
 
