@@ -4,7 +4,7 @@ ARN=SERVICE ...] [--allow-host NAME ...] -p PORT``.
 werkzeug logs every request at INFO; at the load a benchmark sends, writing those lines was a
 sixth of the DynamoDB process's CPU time. Errors are still logged. moto also lists its own package
 directory (a ``listdir`` and a ``stat`` per entry) on every request to route it; the list is read
-once here (about a tenth of the process's CPU under load). Before it serves, the
+once here (moto's CPU per seed request under load fell from 4.6 to 3.5 ms). Before it serves, the
 additions of :mod:`thinker_local.aws.moto_access` are installed (each ``--service-caller`` names the
 caller a service principal stands for), so that once the stack turns IAM on, DynamoDB and STS
 check callers as AWS does, and take the temporary credentials STS gives people

@@ -13,6 +13,7 @@ from thinker_local.aws.moto_server import route_from_one_listing
 
 def test_requests_are_routed_without_listing_moto_again(monkeypatch: pytest.MonkeyPatch) -> None:
     listed = list(backends.list_of_moto_modules())
+    # moto's own function is put back after the test.
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
     route_from_one_listing()
 
