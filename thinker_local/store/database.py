@@ -167,17 +167,28 @@ class Database:
             redo()
 
     def _fill_tags(self) -> None:
-        """Tag rows for the spans stored before the tag index existed (once per store)."""
-        if self.query("SELECT 1 FROM upgrades WHERE name = 'tag_spans'"):
+        """Posting rows for the spans stored before this tag index existed (once per store):
+        those of a store without one, or with the previous index (a row a span and a tag)."""
+        if self.query("SELECT 1 FROM upgrades WHERE name = 'tag_postings'"):
             return
-        last = self.query("SELECT MAX(id) AS last FROM spans")[0]["last"] or 0
+        with self.transaction() as db:
+            previous = db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'tag_spans'").fetchone()
+            last = db.execute("SELECT IFNULL(MAX(id), 0) FROM spans").fetchone()[0]
+            # What an interrupted fill left is written again from the spans.
+            db.execute("DELETE FROM tag_postings WHERE block <= ?", (last >> tags.BLOCK_BITS,))
+            db.execute("DROP TABLE IF EXISTS tag_spans")
         # Spans stored meanwhile come with their tags.
         for low in range(0, last, _BACKFILL_BATCH):
             with self.transaction() as db:
-                for fill in (tags.FILL_VALUES, tags.FILL_SPANS):
-                    db.execute(fill, (low, low + _BACKFILL_BATCH))
+                for fill in (tags.FILL_VALUES, tags.FILL_POSTINGS):
+                    db.execute(fill, (low, min(low + _BACKFILL_BATCH, last)))
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO upgrades VALUES ('tag_spans')")
+            db.execute("INSERT OR IGNORE INTO upgrades VALUES ('tag_postings')")
+        if previous is not None and last:
+            self._say(
+                f"upgraded the trace store {self._path}: the tag index of its spans was rebuilt"
+                " in a smaller form (once)"
+            )
 
     def create(self, schema: str) -> None:
         """The tables and indexes ``schema`` declares (``IF NOT EXISTS``), in one transaction;

@@ -135,7 +135,8 @@ class Term:
         assert self.pattern is not None
         matched, param = _match("v.value", self.pattern)
         return (
-            "SELECT t.span FROM tag_values v JOIN tag_spans t ON t.tag = v.id"  # noqa: S608 (compiled clauses; values are bound)
+            f"SELECT {tags.SPAN_ID_SQL} FROM tag_values v"  # noqa: S608 (compiled clauses; values are bound)
+            " JOIN tag_postings p ON p.tag = v.id, json_each(p.spans) o"
             f" WHERE v.key = ? AND {matched}",
             [self.key, param],
         )

@@ -1,22 +1,29 @@
 """The tag index: which spans carry a tag's value, so a search starts from the few that do.
 
 Each distinct ``(key, value)`` of the spans' meta is stored once in ``tag_values`` under a small
-integer; ``tag_spans`` pairs that integer with the span's own integer id. A row is two small
-integers (about 10 bytes), where one holding the key, the value and both span ids as text took
-ten times that, twice (the table and its index by span).
+integer. ``tag_postings`` holds, for that integer and a block of :data:`BLOCK` span ids (the
+spans' own integer ids), the ids in the block of the spans carrying it: one row of small
+numbers (a JSON array of each id's offset in its block) where there was a row a span. A payload
+of spans written together has consecutive ids, so one row a tag holds what took one row a span
+and a tag; a row grows as later payloads in its block carry the same value.
 
 The index only finds candidates: the search checks every term on the span's meta itself
 (store/query.py), so the index may hold more than a term matches, never less for the keys it
 indexes (:func:`indexed`). There is no index by span: a span's rows are found again from its
-meta (the same pairs), when it is sent again or deleted.
+meta (the same pairs) and its id's block, when it is sent again or deleted.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import defaultdict
 from collections.abc import Sequence
 
+# Span ids per posting row: offsets in a block are 0..255, at most 4 bytes each in the JSON
+# array, so a row (at most about 1 KB) never spills out of its 8 KiB page.
+BLOCK_BITS = 8
+BLOCK = 1 << BLOCK_BITS
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tag_values (
     id    INTEGER PRIMARY KEY,
@@ -24,16 +31,25 @@ CREATE TABLE IF NOT EXISTS tag_values (
     value TEXT NOT NULL,
     UNIQUE (key, value)
 );
-CREATE TABLE IF NOT EXISTS tag_spans (
-    tag  INTEGER NOT NULL,
-    span INTEGER NOT NULL,
-    PRIMARY KEY (tag, span)
+CREATE TABLE IF NOT EXISTS tag_postings (
+    tag   INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    spans TEXT    NOT NULL,
+    PRIMARY KEY (tag, block)
 ) WITHOUT ROWID;
 """
+# The span ids of a posting row aliased ``p``, expanded by ``json_each(p.spans)`` aliased ``o``.
+SPAN_ID_SQL = f"(p.block << {BLOCK_BITS}) + o.value"
+# A posting row written where one is already: the new offsets are added to its array.
+_APPEND = (
+    " ON CONFLICT (tag, block) DO UPDATE"
+    " SET spans = substr(spans, 1, length(spans) - 1) || ',' || substr(excluded.spans, 2)"
+)
+_INSERT = f"INSERT INTO tag_postings VALUES (?, ?, ?){_APPEND}"  # noqa: S608 (a fixed clause)
 # ddtrace's own bookkeeping (``_dd.p.tid``, ``_dd.p.dm``, ...) and stack traces (a kilobyte
 # each, every one different) are not indexed: a search on them reads the spans' meta.
 _UNINDEXED_PREFIX = "_"
-_UNINDEXED = frozenset({"error.stack"})
+_UNINDEXED_KEY = "error.stack"
 # The same rule in SQL, over a json_each() row aliased ``j``.
 INDEXED_SQL = "j.key NOT GLOB '_*' AND j.key != 'error.stack'"
 # How many (key, value) ids a writer remembers before it starts over.
@@ -42,7 +58,16 @@ CACHE_SIZE = 100_000
 
 def indexed(key: str) -> bool:
     """Whether the tag index holds ``key``'s values (a search may start from it)."""
-    return not key.startswith(_UNINDEXED_PREFIX) and key not in _UNINDEXED
+    return not key.startswith(_UNINDEXED_PREFIX) and key != _UNINDEXED_KEY
+
+
+def _rows(blocks: dict[tuple[int, int], set[int]]) -> list[tuple[int, int, str]]:
+    """``(tag, block, offsets JSON)`` rows of the offsets by ``(tag, block)``, in the index's
+    order (each row goes next to the one before)."""
+    return [
+        (tag, block, f"[{','.join(map(str, sorted(offsets)))}]")
+        for (tag, block), offsets in sorted(blocks.items())
+    ]
 
 
 class TagWriter:
@@ -65,32 +90,48 @@ class TagWriter:
             self._ids.clear()
             self._version = version
         ids = self._ids
-        rows = [
-            (ids.get(pair) or self._id(db, pair), span)
-            for span, meta in spans
-            for pair in json.loads(meta).items()
-            if indexed(pair[0])
-        ]
-        # In the index's order: each row goes next to the one before.
-        rows.sort()
-        db.executemany("INSERT OR IGNORE INTO tag_spans VALUES (?, ?)", rows)
+        blocks: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for span, meta in spans:
+            block, offset = span >> BLOCK_BITS, span & (BLOCK - 1)
+            for pair in json.loads(meta).items():
+                if pair[0][:1] != _UNINDEXED_PREFIX and pair[0] != _UNINDEXED_KEY:
+                    blocks[ids.get(pair) or self._id(db, pair), block].add(offset)
+        db.executemany(_INSERT, _rows(blocks))
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
-        """Delete the tag rows of ``(span id, meta JSON)`` pairs (spans replaced or deleted);
+        """Take ``(span id, meta JSON)`` pairs of spans (replaced or deleted) out of the index;
         the values no span carries any more go too."""
         if not spans:
             return
-        rows = db.execute(
+        pairs = db.execute(
             "SELECT v.id, s.value ->> 0 FROM json_each(?) s, json_each(s.value ->> 1) j"  # noqa: S608 (a fixed clause)
             " JOIN tag_values v ON v.key = j.key AND v.value = CAST(j.value AS TEXT)"
             f" WHERE {INDEXED_SQL}",
             (json.dumps([[span, meta] for span, meta in spans]),),
         ).fetchall()
-        db.executemany("DELETE FROM tag_spans WHERE tag = ? AND span = ?", rows)
+        gone: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for tag, span in pairs:
+            gone[tag, span >> BLOCK_BITS].add(span & (BLOCK - 1))
+        emptied = []
+        for (tag, block), offsets in sorted(gone.items()):
+            row = db.execute(
+                "SELECT spans FROM tag_postings WHERE tag = ? AND block = ?", (tag, block)
+            ).fetchone()
+            if row is None:
+                continue
+            left = set(json.loads(row[0])) - offsets
+            if left:
+                db.execute(
+                    "UPDATE tag_postings SET spans = ? WHERE tag = ? AND block = ?",
+                    (f"[{','.join(map(str, sorted(left)))}]", tag, block),
+                )
+            else:
+                db.execute("DELETE FROM tag_postings WHERE tag = ? AND block = ?", (tag, block))
+                emptied.append((tag,))
         unused = db.executemany(
             "DELETE FROM tag_values WHERE id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM tag_spans WHERE tag = tag_values.id)",
-            [(tag,) for tag in {tag for tag, _ in rows}],
+            " AND NOT EXISTS (SELECT 1 FROM tag_postings WHERE tag = tag_values.id)",
+            sorted(set(emptied)),
         )
         if unused.rowcount:
             self._ids.clear()
@@ -106,16 +147,20 @@ class TagWriter:
         return found
 
 
-# A store whose spans have no tag rows yet (written before this index) gets them once, a range
-# of span ids per transaction.
+# A store whose spans have no posting rows yet (written before this index) gets them once, a
+# range of span ids per transaction.
 FILL_VALUES = f"""
 INSERT OR IGNORE INTO tag_values (key, value)
 SELECT j.key, CAST(j.value AS TEXT) FROM spans s, json_each(s.meta) j
 WHERE s.id > ? AND s.id <= ? AND {INDEXED_SQL}
 """  # noqa: S608 (a fixed clause)
-FILL_SPANS = f"""
-INSERT OR IGNORE INTO tag_spans
-SELECT v.id, s.id FROM spans s, json_each(s.meta) j
-JOIN tag_values v ON v.key = j.key AND v.value = CAST(j.value AS TEXT)
-WHERE s.id > ? AND s.id <= ? AND {INDEXED_SQL}
+FILL_POSTINGS = f"""
+INSERT INTO tag_postings (tag, block, spans)
+SELECT tag, block, json_group_array(offset) FROM (
+    SELECT v.id AS tag, s.id >> {BLOCK_BITS} AS block, s.id & {BLOCK - 1} AS offset
+    FROM spans s, json_each(s.meta) j
+    JOIN tag_values v ON v.key = j.key AND v.value = CAST(j.value AS TEXT)
+    WHERE s.id > ? AND s.id <= ? AND {INDEXED_SQL}
+    ORDER BY 1, 2, 3
+) WHERE true GROUP BY tag, block{_APPEND}
 """  # noqa: S608 (a fixed clause)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.processes import REPO
 from tests.support.seed_chunks import Chunks, trace_copy
-from thinker_local.store import TraceStore, ingest
+from thinker_local.store import TraceStore, ingest, tags
 from thinker_local.store.database import Database
 from thinker_local.store.retention import Pruner, Retention, prune, used_bytes
 
@@ -61,7 +61,7 @@ def test_traces_older_than_the_age_limit_go_with_their_spans_and_tags(
     for table in ("traces", "spans"):
         assert count(database, table, old) == 0, table
         assert count(database, table, recent) > 0, table
-    left = {(row["tag"], row["span"]) for row in database.query("SELECT * FROM tag_spans")}
+    left = {(row["tag"], row["span"]) for row in database.query(TAG_ROWS)}
     assert left == recent_tags
     # The values only the old traces carried went with them.
     copies = database.query("SELECT value FROM tag_values WHERE key = 'copy'")
@@ -69,10 +69,14 @@ def test_traces_older_than_the_age_limit_go_with_their_spans_and_tags(
     assert database.query("SELECT COUNT(*) AS n FROM tag_values")[0]["n"] == values - 2
 
 
+# Every (tag, span id) pair the tag index holds.
+TAG_ROWS = f"SELECT p.tag, {tags.SPAN_ID_SQL} AS span FROM tag_postings p, json_each(p.spans) o"
+
+
 def tag_rows(database: Database, trace_ids: list[str]) -> set[tuple[int, int]]:
     marks = ",".join("?" * len(trace_ids))
     sql = (
-        "SELECT t.tag, t.span FROM tag_spans t JOIN spans s ON s.id = t.span"
+        f"SELECT t.tag, t.span FROM ({TAG_ROWS}) t JOIN spans s ON s.id = t.span"
         f" WHERE s.trace_id IN ({marks})"
     )
     return {(row["tag"], row["span"]) for row in database.query(sql, trace_ids)}
