@@ -108,8 +108,9 @@ def report(rows: list[tuple[str, Summary, int]], spans: int, stored_s: float, to
         f" `GET /api/traces?query=…&limit=50` over HTTP, {ROUNDS} times after one unmeasured"
         f" call; milliseconds. Target: under {TARGET_MS:.0f} ms.",
         "",
-        "A tag that fewer than 2,000 spans carry is answered from the tag index (`tag_spans`:"
-        " a row of two integers per tag of each span), so a rare tag costs the spans carrying"
+        "A tag that fewer than 2,000 spans carry is answered from the tag index (`tag_postings`:"
+        " a row per tag value and block of 256 span ids, listing the spans in the block that carry"
+        " it), so a rare tag costs the spans carrying"
         " it; without an index, `@subject:foo_bar` read every span's JSON tags (`json_extract`)"
         " and took about 200 ms on this store. A"
         " `@duration` floor that fewer than 2,000 spans reach is answered from the index on"

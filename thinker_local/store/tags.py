@@ -5,7 +5,9 @@ integer. ``tag_postings`` holds, for that integer and a block of :data:`BLOCK` s
 spans' own integer ids), the ids in the block of the spans carrying it: one row of small
 numbers (a JSON array of each id's offset in its block) where there was a row a span. A payload
 of spans written together has consecutive ids, so one row a tag holds what took one row a span
-and a tag; a row grows as later payloads in its block carry the same value.
+and a tag; a row grows as later payloads in its block carry the same value. The rows are kept
+by block first, so a payload's rows sit on one or two pages (its commit writes those, not a
+page per tag value), and found by tag through ``tag_postings_by_tag``.
 
 The index only finds candidates: the search checks every term on the span's meta itself
 (store/query.py), so the index may hold more than a term matches, never less for the keys it
@@ -32,20 +34,21 @@ CREATE TABLE IF NOT EXISTS tag_values (
     UNIQUE (key, value)
 );
 CREATE TABLE IF NOT EXISTS tag_postings (
-    tag   INTEGER NOT NULL,
     block INTEGER NOT NULL,
+    tag   INTEGER NOT NULL,
     spans TEXT    NOT NULL,
-    PRIMARY KEY (tag, block)
+    PRIMARY KEY (block, tag)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tag_postings_by_tag ON tag_postings (tag);
 """
 # The span ids of a posting row aliased ``p``, expanded by ``json_each(p.spans)`` aliased ``o``.
 SPAN_ID_SQL = f"(p.block << {BLOCK_BITS}) + o.value"
 # A posting row written where one is already: the new offsets are added to its array.
 _APPEND = (
-    " ON CONFLICT (tag, block) DO UPDATE"
+    " ON CONFLICT (block, tag) DO UPDATE"
     " SET spans = substr(spans, 1, length(spans) - 1) || ',' || substr(excluded.spans, 2)"
 )
-_INSERT = f"INSERT INTO tag_postings VALUES (?, ?, ?){_APPEND}"  # noqa: S608 (a fixed clause)
+_INSERT = f"INSERT INTO tag_postings (block, tag, spans) VALUES (?, ?, ?){_APPEND}"  # noqa: S608 (a fixed clause)
 # ddtrace's own bookkeeping (``_dd.p.tid``, ``_dd.p.dm``, ...) and stack traces (a kilobyte
 # each, every one different) are not indexed: a search on them reads the spans' meta.
 _UNINDEXED_PREFIX = "_"
@@ -62,11 +65,11 @@ def indexed(key: str) -> bool:
 
 
 def _rows(blocks: dict[tuple[int, int], set[int]]) -> list[tuple[int, int, str]]:
-    """``(tag, block, offsets JSON)`` rows of the offsets by ``(tag, block)``, in the index's
+    """``(block, tag, offsets JSON)`` rows of the offsets by ``(block, tag)``, in the table's
     order (each row goes next to the one before)."""
     return [
-        (tag, block, f"[{','.join(map(str, sorted(offsets)))}]")
-        for (tag, block), offsets in sorted(blocks.items())
+        (block, tag, f"[{','.join(map(str, sorted(offsets)))}]")
+        for (block, tag), offsets in sorted(blocks.items())
     ]
 
 
@@ -95,7 +98,7 @@ class TagWriter:
             block, offset = span >> BLOCK_BITS, span & (BLOCK - 1)
             for pair in json.loads(meta).items():
                 if pair[0][:1] != _UNINDEXED_PREFIX and pair[0] != _UNINDEXED_KEY:
-                    blocks[ids.get(pair) or self._id(db, pair), block].add(offset)
+                    blocks[block, ids.get(pair) or self._id(db, pair)].add(offset)
         db.executemany(_INSERT, _rows(blocks))
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
@@ -111,9 +114,9 @@ class TagWriter:
         ).fetchall()
         gone: dict[tuple[int, int], set[int]] = defaultdict(set)
         for tag, span in pairs:
-            gone[tag, span >> BLOCK_BITS].add(span & (BLOCK - 1))
+            gone[span >> BLOCK_BITS, tag].add(span & (BLOCK - 1))
         emptied = []
-        for (tag, block), offsets in sorted(gone.items()):
+        for (block, tag), offsets in sorted(gone.items()):
             row = db.execute(
                 "SELECT spans FROM tag_postings WHERE tag = ? AND block = ?", (tag, block)
             ).fetchone()
@@ -155,12 +158,12 @@ SELECT j.key, CAST(j.value AS TEXT) FROM spans s, json_each(s.meta) j
 WHERE s.id > ? AND s.id <= ? AND {INDEXED_SQL}
 """  # noqa: S608 (a fixed clause)
 FILL_POSTINGS = f"""
-INSERT INTO tag_postings (tag, block, spans)
-SELECT tag, block, json_group_array(offset) FROM (
-    SELECT v.id AS tag, s.id >> {BLOCK_BITS} AS block, s.id & {BLOCK - 1} AS offset
+INSERT INTO tag_postings (block, tag, spans)
+SELECT block, tag, json_group_array(offset) FROM (
+    SELECT s.id >> {BLOCK_BITS} AS block, v.id AS tag, s.id & {BLOCK - 1} AS offset
     FROM spans s, json_each(s.meta) j
     JOIN tag_values v ON v.key = j.key AND v.value = CAST(j.value AS TEXT)
     WHERE s.id > ? AND s.id <= ? AND {INDEXED_SQL}
     ORDER BY 1, 2, 3
-) WHERE true GROUP BY tag, block{_APPEND}
+) WHERE true GROUP BY block, tag{_APPEND}
 """  # noqa: S608 (a fixed clause)
