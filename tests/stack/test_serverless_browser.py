@@ -112,6 +112,9 @@ def test_the_serverless_page_lists_each_function_with_its_invocations_and_cost(
         assert len(reports) == REQUESTS
         # One cold start each: the first request met each function's fresh environment.
         assert [r.init_ms is not None for r in reports] == [True] + [False] * (REQUESTS - 1)
+        # Each REPORT gives the process's own peak: the runtime and the Datadog library loaded
+        # take more than an empty interpreter's 10 MB.
+        assert all((r.figures.max_memory_used_mb or 0) > 20 for r in reports), reports
         row = page.locator(f"#functions tr[data-function='{function}']")
         expect(row.locator("[data-field=invocations]")).to_have_text(str(REQUESTS))
         expect(row.locator("[data-field=cold_starts]")).to_contain_text("1 (33%)")

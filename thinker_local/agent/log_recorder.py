@@ -4,20 +4,18 @@
 :class:`~thinker_local.output.Output`, beside the REPORT recorder: each line an execution
 environment writes is queued, and a thread of its own reads the queued lines
 (:mod:`thinker_local.lambdafn.log_lines`) and writes them in one transaction every
-:data:`FLUSH_S` seconds
-(sooner once :data:`MAX_BATCH` lines wait): the thread that prints only appends to a list, and
-a chatty function never waits on SQLite. The stack's own lines (its messages, the
-gateways' access lines, builds) are not a function's and are not kept. Anything else that sees a
-function's lines hands each to :meth:`LogRecorder.record`; of lines recorded without a source,
-those outside any invocation (between an END and the next START) are not kept unless they are
-errors.
+:data:`~.batches.FLUSH_S` seconds (:class:`~.batches.Batches`): the thread that prints only
+appends to a list, and a chatty function never waits on SQLite. The stack's own lines (its
+messages, the gateways' access lines, builds) are not a function's and are not kept. Anything
+else that sees a function's lines hands each to :meth:`LogRecorder.record`; of lines recorded
+without a source, those outside any invocation (between an END and the next START) are not kept
+unless they are errors.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -25,10 +23,8 @@ from ..lambdafn.log_lines import ERROR, LineReader, LogRecord
 from ..output import LogLine
 from ..store import TraceStore
 from ..store.invocations import FunctionInfo
+from .batches import Batches
 from .report_recorder import function_names
-
-FLUSH_S = 0.2
-MAX_BATCH = 500
 
 
 class LogRecorder:
@@ -49,14 +45,8 @@ class LogRecorder:
         self._logs.prune()
         self._names = function_names(functions)
         self._readers: dict[str, LineReader] = {}
-        self._pending: list[LogLine] = []
-        self._lock = threading.Lock()
-        # Lines are read in the order printed: one flush at a time.
-        self._writing = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="log-recorder", daemon=True)
-        self._thread.start()
+        # Lines are read in the order printed, one batch at a time.
+        self._batches = Batches(self._write, name="log-recorder")
 
     def listener(self, line: LogLine) -> None:
         """An :meth:`Output.subscribe <thinker_local.output.Output.subscribe>` listener: the
@@ -69,20 +59,17 @@ class LogRecorder:
     def record(self, line: LogLine) -> None:
         """Queue one line; its ``source`` names its function (logical id or name) when known,
         its ``request_id`` the invocation it was printed in."""
-        with self._lock:
-            self._pending.append(line)
-            if len(self._pending) >= MAX_BATCH:
-                self._wake.set()
+        self._batches.put(line)
 
     def flush(self) -> None:
         """Read and write what is queued now (on the writing thread, or after it stopped)."""
-        with self._writing:
-            with self._lock:
-                batch, self._pending = self._pending, []
-            records = [record for line in batch if (record := self._read(line)) is not None]
-            # A store that cannot be written loses these lines; they were printed all the same.
-            with contextlib.suppress(sqlite3.Error):
-                self._logs.add(records)
+        self._batches.flush()
+
+    def _write(self, batch: list[LogLine]) -> None:
+        records = [record for line in batch if (record := self._read(line)) is not None]
+        # A store that cannot be written loses these lines; they were printed all the same.
+        with contextlib.suppress(sqlite3.Error):
+            self._logs.add(records)
 
     def _read(self, line: LogLine) -> LogRecord | None:
         """The line read; ``None`` for a line of unknown source outside any invocation (what
@@ -101,13 +88,4 @@ class LogRecorder:
 
     def close(self) -> None:
         """Write what is queued and stop the writing thread."""
-        self._closed.set()
-        self._wake.set()
-        self._thread.join()
-        self.flush()
-
-    def _run(self) -> None:
-        while not self._closed.is_set():
-            self._wake.wait(FLUSH_S)
-            self._wake.clear()
-            self.flush()
+        self._batches.close()

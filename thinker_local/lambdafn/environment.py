@@ -27,7 +27,6 @@ import secrets
 import signal
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from ..aws.account import Credentials, LocalAccount
@@ -80,6 +79,8 @@ class ExecutionEnvironment:
         self._credentials: Credentials | None = None
         self._runtime: RuntimeApi | None = None
         self._process: asyncio.subprocess.Process | None = None
+        # The process's /proc status file, kept open: read at every look at its memory.
+        self._status: int | None = None
         self._exited: asyncio.Future[int] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._spawned_at = 0.0
@@ -159,6 +160,8 @@ class ExecutionEnvironment:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        with contextlib.suppress(OSError):
+            self._status = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
         self._exited = asyncio.get_running_loop().create_future()
         self._tasks = [
             asyncio.create_task(self._forward_output()),
@@ -209,10 +212,12 @@ class ExecutionEnvironment:
         memory_mb: int | None = None
         waiting: set[asyncio.Future[Any]] = {invocation.result, exited}
         done, _ = await asyncio.wait(waiting, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
-        if invocation.result in done and self._peak_mb() > self.function.memory_mb:
-            # It finished between two looks at its memory, past its size: Lambda had killed it.
-            await self._kill_out_of_memory()
-            done = {exited}
+        if invocation.result in done:
+            memory_mb = self._peak_mb()
+            if memory_mb > self.function.memory_mb:
+                # It finished between two looks at its memory, past its size: Lambda killed it.
+                await self._kill_out_of_memory()
+                done, memory_mb = {exited}, None
         if invocation.result in done:
             result = invocation.result.result()
             status = ""
@@ -271,6 +276,9 @@ class ExecutionEnvironment:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._status is not None:
+            os.close(self._status)
+            self._status = None
         if self._runtime is not None:
             await self._runtime.stop()
 
@@ -364,23 +372,25 @@ class ExecutionEnvironment:
 
     def _peak_mb(self) -> int:
         """The process's peak resident memory (VmHWM)."""
-        return self._status_mb("VmHWM:")
+        return self._status_mb(b"VmHWM:")
 
     def _resident_mb(self) -> int:
         """The process's resident memory now (VmRSS)."""
-        return self._status_mb("VmRSS:")
+        return self._status_mb(b"VmRSS:")
 
-    def _status_mb(self, field: str) -> int:
-        if self._process is None:
+    def _status_mb(self, field: bytes) -> int:
+        """A ``kB`` figure of the process's status; 0 once the process is gone."""
+        if self._status is None:
             return 0
         try:
-            status = Path(f"/proc/{self._process.pid}/status").read_text()
+            status = os.pread(self._status, 8192, 0)
         except OSError:
             return 0
-        for line in status.splitlines():
-            if line.startswith(field):
-                return math.ceil(int(line.split()[1]) / 1024)
-        return 0
+        start = status.find(b"\n" + field)
+        if start < 0:
+            return 0
+        end = status.find(b"\n", start + 1)
+        return math.ceil(int(status[start + 1 + len(field) : end].split()[0]) / 1024)
 
     def _log(self, text: str) -> None:
         self._output.line(self.function.logical_id, text, request_id=self._request_id)

@@ -63,10 +63,12 @@ def local_agent_apps(
     )
     run.on_stop(lambda: asyncio.to_thread(pruner.close))
     functions = function_infos(template)
-    run.output.subscribe(ReportRecorder(store, functions).listener)
+    reports = ReportRecorder(store, functions)
+    run.output.subscribe(reports.listener)
     logs = LogRecorder(store, functions)
     run.output.subscribe(logs.listener)
     # Closed last (cleanups run newest first): the functions' last lines are written.
+    run.on_stop(lambda: asyncio.to_thread(reports.close))
     run.on_stop(lambda: asyncio.to_thread(logs.close))
     allowed = run.config.allow_hosts
     apps = [(AGENT_SERVER, agent_port, create_agent_app(store, allow_hosts=allowed + agent_hosts))]

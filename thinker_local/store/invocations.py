@@ -159,12 +159,18 @@ class Invocations:
 
         Returns the request id (one is made up for a failed init, which has none).
         """
-        request_id = report.request_id or f"init-{uuid.uuid4()}"
-        # The invocation began Duration before its REPORT (a cold start's init came earlier).
-        start = int(end * 1e9) - int(report.duration_ms * 1e6)
-        with self._db.transaction() as connection:
-            connection.execute(
-                "INSERT OR REPLACE INTO invocations VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (request_id,) = self.add_all([(report, function, end)])
+        return request_id
+
+    def add_all(self, reports: Sequence[tuple[Report, str | None, float]]) -> list[str]:
+        """Store ``(report, function, end)`` figures as :meth:`add` does, in one transaction;
+        their request ids."""
+        rows = []
+        for report, function, end in reports:
+            request_id = report.request_id or f"init-{uuid.uuid4()}"
+            # The invocation began Duration before its REPORT (a cold start's init came earlier).
+            start = int(end * 1e9) - int(report.duration_ms * 1e6)
+            rows.append(
                 (
                     request_id,
                     function,
@@ -176,9 +182,13 @@ class Invocations:
                     report.init_ms,
                     report.status,
                     report.error_type,
-                ),
+                )
             )
-        return request_id
+        with self._db.transaction() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO invocations VALUES (?,?,?,?,?,?,?,?,?,?)", rows
+            )
+        return [row[0] for row in rows]
 
     def window(self, since: int, *, function: str | None = None) -> list[Invocation]:
         """Invocations started at or after ``since`` (ns), newest first; of one function or all.

@@ -16,23 +16,42 @@ from thinker_local.output import Output, printed
 from thinker_local.run.services import function_infos
 from thinker_local.store import TraceStore
 from thinker_local.template import LocalSettings, load_template
+from thinker_local.waiting import until
 
 
 def test_the_stack_output_feeds_reports_with_the_function_that_wrote_them(
     store: TraceStore,
 ) -> None:
     output = Output(stream=io.StringIO())
-    output.subscribe(ReportRecorder(store, [API]).listener)
+    recorder = ReportRecorder(store, [API])
+    output.subscribe(recorder.listener)
     output.line("ThinkerApiFunction", "START RequestId: r1 Version: $LATEST", request_id="r1")
     output.line("ThinkerApiFunction", report("r1", extra="\tInit Duration: 600.00 ms"))
     output.line("ThinkerApiFunction", "[INFO] an ordinary line", request_id="r2")
     output.line("ThinkerApiFunction", report("r2", extra="\tStatus: timeout"), request_id="r2")
+    # Written by the recorder's thread, both in one transaction, or at its close at the latest.
+    recorder.close()
     found = store.invocations.window(0)
     assert [(i.request_id, i.function, i.cold, i.status) for i in found] == [
         ("r2", "ThinkerApiFunction", False, "timeout"),
         ("r1", "ThinkerApiFunction", True, "success"),
     ]
     assert store.invocations.functions() == [API]
+
+
+def test_queued_reports_are_written_by_the_recorders_own_thread(
+    store: TraceStore,
+) -> None:
+    recorder = ReportRecorder(store, [API])
+    try:
+        for number in range(3):
+            recorder.listener(printed(report(f"q{number}"), source="ThinkerApiFunction"))
+        # Written within the recorder's flush interval, with no flush or close asked for.
+        written = until(lambda: len(store.invocations.window(0)) == 3, timeout=10)
+        assert written, "the recorder's thread did not write the queued REPORT lines"
+        assert {i.request_id for i in store.invocations.window(0)} == {"q0", "q1", "q2"}
+    finally:
+        recorder.close()
 
 
 def test_an_invocation_is_tied_to_its_trace_by_the_request_id_of_its_handler_span(
