@@ -95,11 +95,6 @@ class Database:
         # Counts the files replaced, so that threads failing on the same one replace it once.
         self._generation = 0
         self._full = False
-        # Readers' own connections, one a thread, on a file (WAL lets them read while the
-        # writer writes); ``:memory:`` has one database per connection, so it has none.
-        self._readers = threading.local()
-        self._reader_connections: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as error:
@@ -111,9 +106,8 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         """The file opened, checked, and brought up to this version's tables."""
-        # One connection for the writes, serialised by a lock, and one a reading thread (see
-        # _reader); other processes on the same file are handled by SQLite's own locking
-        # (busy_timeout).
+        # One connection shared by the agent's and the pages' threads, serialised by a lock;
+        # other processes on the same file are handled by SQLite's own locking (busy_timeout).
         target = str(self._path) if self._path is not None else ":memory:"
         db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         try:
@@ -165,8 +159,6 @@ class Database:
             if generation != self._generation:
                 return  # another thread replaced it meanwhile
             self._db.close()
-            # Readers reopen on the fresh file (the generation changes); their old connections
-            # are closed with the store, as one may be reading now.
             self._set_aside(error)
             self._db = self._connect()
             self._generation += 1
@@ -211,30 +203,6 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-            self._close_readers()
-
-    def _close_readers(self) -> None:
-        """Close every reading thread's connection."""
-        with self._readers_lock:
-            for connection in self._reader_connections:
-                connection.close()
-            self._reader_connections.clear()
-
-    def _reader(self) -> sqlite3.Connection | None:
-        """This thread's reading connection to the current file; ``None`` for ``:memory:``."""
-        if self._path is None:
-            return None
-        held: tuple[int, sqlite3.Connection] | None = getattr(self._readers, "held", None)
-        if held is not None and held[0] == self._generation:
-            return held[1]
-        connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        connection.execute("PRAGMA busy_timeout=5000")
-        stacks.register(connection)
-        generation = self._generation
-        with self._readers_lock:
-            self._reader_connections.append(connection)
-        self._readers.held = (generation, connection)
-        return connection
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -262,12 +230,10 @@ class Database:
         return self.recovering(lambda: self._query(sql, params))
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-        reader = self._reader()
-        if reader is None:
-            with self._lock:
-                return _rows(self._db, sql, params)
-        # A read of its own: one snapshot of the file, while the writer goes on.
-        return _rows(reader, sql, params)
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
 
     def insert_spans(
         self,
@@ -325,12 +291,6 @@ class Database:
             )
             self.tags.add(db, [(span, row[13]) for span, row in zip(ids, rows, strict=True)])
             _summarise(db, rows, {trace for trace, _ in stored}, received)
-
-
-def _rows(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-    cursor = connection.execute(sql, params)
-    cursor.row_factory = sqlite3.Row
-    return cursor.fetchall()
 
 
 def _summarise(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -192,28 +189,3 @@ def test_a_traces_summary_adds_up_its_spans_whatever_the_payloads(
     assert summary["errors"] == sum(bool(span["error"]) for span in spans)
     assert summary["start"] == min(span["start"] for span in spans)
     assert summary["finish"] == max(span["start"] + span["duration"] for span in spans)
-
-
-def test_a_read_does_not_wait_for_a_write_under_way(tmp_path: Path, seed: Chunks) -> None:
-    with TraceStore(tmp_path / "traces.sqlite3") as store:
-        store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns()))
-        stored = store.span_count()
-        writing, release = threading.Event(), threading.Event()
-
-        def write_slowly() -> None:
-            with contextlib.suppress(RuntimeError), store._db.transaction() as db:
-                db.execute("DELETE FROM spans")
-                writing.set()
-                release.wait(30)
-                raise RuntimeError("rolled back")
-
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            writer = pool.submit(write_slowly)
-            assert writing.wait(10)
-            try:
-                # Read while the write holds the writer's lock: the committed spans, at once.
-                assert pool.submit(store.span_count).result(timeout=10) == stored
-            finally:
-                release.set()
-            writer.result(timeout=30)
-        assert store.span_count() == stored
