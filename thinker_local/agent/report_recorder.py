@@ -55,15 +55,11 @@ class ReportRecorder:
         if found is None:
             return False
         try:
-            self._invocations.add(found[0], function=found[1], end=found[2])
+            self._invocations.add_all([found])
         except sqlite3.Error:
             # A store that cannot be written loses the row; the line itself is still printed.
             return False
         return True
-
-    def flush(self) -> None:
-        """Write the REPORT lines queued by :meth:`listener` now."""
-        self._batches.flush()
 
     def close(self) -> None:
         """Write what is queued and stop the writing thread."""

@@ -154,17 +154,10 @@ class Invocations:
             FunctionInfo(**row) for row in self._db.query("SELECT * FROM functions ORDER BY name")
         ]
 
-    def add(self, report: Report, *, function: str | None, end: float) -> str:
-        """Store one REPORT's figures; ``end`` is when it was written (epoch seconds).
-
-        Returns the request id (one is made up for a failed init, which has none).
-        """
-        (request_id,) = self.add_all([(report, function, end)])
-        return request_id
-
     def add_all(self, reports: Sequence[tuple[Report, str | None, float]]) -> list[str]:
-        """Store ``(report, function, end)`` figures as :meth:`add` does, in one transaction;
-        their request ids."""
+        """Store REPORTs' figures, in one transaction: ``(report, function, end)``, ``end``
+        being when the line was written (epoch seconds). Their request ids (one is made up for a
+        failed init, which has none)."""
         rows = []
         for report, function, end in reports:
             request_id = report.request_id or f"init-{uuid.uuid4()}"

@@ -64,13 +64,14 @@ def indexed(key: str) -> bool:
     return not key.startswith(_UNINDEXED_PREFIX) and key != _UNINDEXED_KEY
 
 
-def _rows(blocks: dict[tuple[int, int], set[int]]) -> list[tuple[int, int, str]]:
-    """``(block, tag, offsets JSON)`` rows of the offsets by ``(block, tag)``, in the table's
-    order (each row goes next to the one before)."""
-    return [
-        (block, tag, f"[{','.join(map(str, sorted(offsets)))}]")
-        for (block, tag), offsets in sorted(blocks.items())
-    ]
+def _place(span: int) -> tuple[int, int]:
+    """A span id's block and its offset in the block."""
+    return span >> BLOCK_BITS, span & (BLOCK - 1)
+
+
+def _array(offsets: set[int]) -> str:
+    """A posting row's ``spans``: the offsets as a JSON array, in order."""
+    return f"[{','.join(map(str, sorted(offsets)))}]"
 
 
 class TagWriter:
@@ -95,11 +96,15 @@ class TagWriter:
         ids = self._ids
         blocks: dict[tuple[int, int], set[int]] = defaultdict(set)
         for span, meta in spans:
-            block, offset = span >> BLOCK_BITS, span & (BLOCK - 1)
+            block, offset = _place(span)
             for pair in json.loads(meta).items():
+                # indexed(pair[0]), inlined: this runs for every tag of every span.
                 if pair[0][:1] != _UNINDEXED_PREFIX and pair[0] != _UNINDEXED_KEY:
                     blocks[block, ids.get(pair) or self._id(db, pair)].add(offset)
-        db.executemany(_INSERT, _rows(blocks))
+        # In the table's order: each row goes next to the one before.
+        db.executemany(
+            _INSERT, [(*key, _array(offsets)) for key, offsets in sorted(blocks.items())]
+        )
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
         """Take ``(span id, meta JSON)`` pairs of spans (replaced or deleted) out of the index;
@@ -114,7 +119,8 @@ class TagWriter:
         ).fetchall()
         gone: dict[tuple[int, int], set[int]] = defaultdict(set)
         for tag, span in pairs:
-            gone[span >> BLOCK_BITS, tag].add(span & (BLOCK - 1))
+            block, offset = _place(span)
+            gone[block, tag].add(offset)
         emptied = []
         for (block, tag), offsets in sorted(gone.items()):
             row = db.execute(
@@ -126,7 +132,7 @@ class TagWriter:
             if left:
                 db.execute(
                     "UPDATE tag_postings SET spans = ? WHERE tag = ? AND block = ?",
-                    (f"[{','.join(map(str, sorted(left)))}]", tag, block),
+                    (_array(left), tag, block),
                 )
             else:
                 db.execute("DELETE FROM tag_postings WHERE tag = ? AND block = ?", (tag, block))
