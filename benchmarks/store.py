@@ -5,9 +5,11 @@ also step 10 of ``make bench``). A scratch store is filled through the agent's o
 ``PUT /v0.4/traces`` with msgpack payloads, as ddtrace sends them, of copies of the seed trace
 (warm requests, one in 50 a cold start with its import spans; the first subject over 100 names;
 each span's duration spread from half to one and a half times the seed's).
-Measured while filling: spans/s sustained by the intake, alone and while a reader asks the APM
-in a loop, as an open page would. Then, on the full store, each APM call a page makes (services,
-a trace search, one trace, the service map), over HTTP; and the bytes the file holds per span.
+The agent and the APM each run in a process of their own, as the stack serves them
+(:mod:`thinker_local.run.store_server`). Measured while filling: spans/s sustained by the
+intake (until the store holds them), alone and while a reader asks the APM in a loop, never
+pausing. Then, on the full store, each APM call a page makes (services, a trace search, one
+trace, the service map), over HTTP; and the bytes the file holds per span.
 Alone, the figures go to their section of docs/benchmarks.md.
 """
 
@@ -30,9 +32,7 @@ import msgpack
 import requests
 
 from tests.support.seed_chunks import Chunks, seed_chunks, trace_copy
-from thinker_local.agent.intake import create_agent_app
-from thinker_local.apm import create_apm_app
-from thinker_local.harness.servers import serve
+from thinker_local.run.store_server import StoreServer, serving
 from thinker_local.stats import Summary
 from thinker_local.store import TraceStore
 
@@ -117,17 +117,20 @@ def intake(
     made: list[bytes],
     counts: list[int],
     during: Callable[[], None],
+    stored: Callable[[], int],
     on_sent: Callable[[int, int], None] | None = None,
 ) -> float:
     """Send the payloads one after another (as one tracer's writer does) while ``during`` runs
-    in a thread of its own until they are all sent; spans/s. ``on_sent``: payloads sent, of
-    how many."""
+    in a thread of its own; spans/s from the first payload sent until the store holds them all
+    (``stored``: how many spans it holds; the agent answers before it writes). ``on_sent``:
+    payloads sent, of how many."""
     done = threading.Event()
 
     def loop() -> None:
         while not done.is_set():
             during()
 
+    expected = stored() + sum(counts)
     reader = threading.Thread(target=loop, daemon=True)
     reader.start()
     began = time.perf_counter()
@@ -135,6 +138,8 @@ def intake(
         send(agent, payload, TRACES_PER_PAYLOAD)
         if on_sent is not None:
             on_sent(number, len(made))
+    while stored() < expected:
+        time.sleep(0.005)
     elapsed = time.perf_counter() - began
     done.set()
     reader.join()
@@ -162,11 +167,12 @@ def run(
 
     with tempfile.TemporaryDirectory(prefix="thinker-store-") as scratch:
         path = Path(scratch) / "traces.sqlite3"
+        TraceStore(path).close()
+        # As the stack serves them: each in a process of its own, on the same file.
         with (
-            TraceStore(path) as agent_store,
+            serving(StoreServer("agent", path)) as agent,
+            serving(StoreServer("apm", path)) as apm,
             TraceStore(path) as apm_store,
-            serve(create_agent_app(agent_store)) as agent,
-            serve(create_apm_app(apm_store)) as apm,
         ):
             say(f"making the payloads of {spans:,} spans")
             made, counts = payloads(spans)
@@ -174,7 +180,7 @@ def run(
             say(f"{sum(counts):,} spans in {len(made)} payloads; the first half alone")
             alone = intake(
                 agent, made[:half], counts[:half], lambda: time.sleep(0.05),
-                on_sent("payloads sent, alone"),
+                apm_store.span_count, on_sent("payloads sent, alone"),
             )  # fmt: skip
             say(f"intake alone: {alone:,.0f} spans/s; the second half while the APM is read")
 
@@ -183,8 +189,9 @@ def run(
                 requests.get(apm + CALLS["traces search"], timeout=120)
 
             read_meanwhile = intake(
-                agent, made[half:], counts[half:], read, on_sent("payloads sent, while read")
-            )
+                agent, made[half:], counts[half:], read, apm_store.span_count,
+                on_sent("payloads sent, while read"),
+            )  # fmt: skip
             say(f"intake while read: {read_meanwhile:,.0f} spans/s")
             stored = apm_store.span_count()
             trace_id = apm_store.latest_trace_id()

@@ -16,6 +16,7 @@ from thinker_local.apm import create_apm_app
 from thinker_local.harness.servers import serve
 from thinker_local.hosts import host_name, is_loopback
 from thinker_local.store import TraceStore
+from thinker_local.waiting import until
 
 REBINDING = "rebind.example"
 FOREIGN_ORIGIN = "http://rebind.example"
@@ -115,7 +116,7 @@ def test_a_web_page_cannot_send_spans_to_the_agent(store: TraceStore) -> None:
         assert store.span_count() == 0
         # The same payload from a tracer (no Origin) is stored: the refusal was the Origin's.
         assert send(url, one_span_payload("injected", 7)).status_code == 200
-        assert store.span_count() == 1
+        assert until(lambda: store.span_count() == 1, 30)
 
 
 def test_the_apm_grants_no_cross_origin_access(seeded_store: TraceStore) -> None:

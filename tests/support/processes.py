@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from thinker_local.harness.ports import free_port, wait_for_port
-from thinker_local.harness.processes import stop
+from thinker_local.harness.processes import children_of, stop
 from thinker_local.harness.stack import REPO
 
-__all__ = ["REPO", "ddapm_test_agent_command", "free_port", "running", "stop"]
+__all__ = ["REPO", "ddapm_test_agent_command", "free_port", "running", "stop", "store_servers"]
 
 
 def ddapm_test_agent_command(host: str, port: int, *options: str) -> list[str]:
@@ -47,3 +47,17 @@ def running(
         stop(process)
         if log:
             output.close()  # type: ignore[union-attr]
+
+
+def store_servers(pid: int) -> dict[str, int]:
+    """The agent and APM processes (thinker_local.run.store_server) under ``pid``, by role."""
+    module = b"thinker_local.run.store_server"
+    found = {}
+    for child in children_of(pid):
+        try:
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if module in argv:
+            found[argv[argv.index(module) + 1].decode()] = child
+    return found

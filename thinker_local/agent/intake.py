@@ -6,7 +6,9 @@ Serve it on 127.0.0.1:8126 (the port ddtrace expects)::
     web.run_app(app, host="127.0.0.1", port=8126)
 
 - ``/v0.4/traces`` and ``/v0.5/traces`` are decoded with Datadog's own decoders (from
-  ddapm-test-agent) and stored in the :class:`~thinker_local.store.TraceStore`.
+  ddapm-test-agent), answered, and stored in the :class:`~thinker_local.store.TraceStore` right
+  after, from a thread of their own (:mod:`.writer`), as the Datadog Agent processes a payload
+  after answering.
 - ``/info`` advertises those endpoints, as a real agent does, so ddtrace keeps its default v0.5.
 - Everything else a tracer sends (stats, telemetry, remote configuration, EVP proxy, DogStatsD
   over HTTP, profiles, flares, ...) is accepted and dropped: nothing is ever answered 404.
@@ -32,12 +34,14 @@ from ddapm_test_agent.trace import (  # type: ignore[import-untyped]
 )
 
 from ..hosts import allowed_hosts_middleware, browsers_refused_middleware
-from ..store import StoreFull, TraceStore
+from ..store import TraceStore
+from .writer import SpanWriter
 
 logger = logging.getLogger(__name__)
 
 AGENT_PORT = 8126
 STORE: web.AppKey[TraceStore] = web.AppKey("store", TraceStore)
+WRITER: web.AppKey[SpanWriter] = web.AppKey("writer", SpanWriter)
 FORWARD_URL: web.AppKey[str | None] = web.AppKey("forward_url", str)
 FORWARD_SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey(
     "forward_session", aiohttp.ClientSession
@@ -79,20 +83,26 @@ def _traces_handler(decode: Decoder) -> Callable[[web.Request], Awaitable[web.Re
         except Exception as error:  # a bad payload is the client's fault, never a crash
             logger.warning("rejected a %s payload: %s", request.path, error)
             return web.json_response({"error": f"cannot decode payload: {error}"}, status=400)
-        store = request.app[STORE]
-        try:
-            # SQLite writes block: keep them off the event loop so /info and others stay free.
-            count = await asyncio.to_thread(store.add_chunks, chunks)
-        except StoreFull:
+        writer = request.app[WRITER]
+        if writer.full:
             # The Datadog Agent's answer to a payload it cannot take now; the tracer retries.
             return web.json_response({"error": "the trace store's disk is full"}, status=429)
-        logger.debug("stored %d spans from %s", count, request.path)
+        # Queued at once unless the writer is behind: then wait for room, off the event loop.
+        if not writer.put(chunks, timeout=0) and not await asyncio.to_thread(writer.put, chunks):
+            return web.json_response({"error": "the trace store cannot keep up"}, status=429)
         if request.app[FORWARD_URL]:
             await _forward(request, body)
         # As a real agent answers: the sampling rate for every service is 1 (keep everything).
         return web.json_response({"rate_by_service": {"service:,env:": 1.0}})
 
     return handle
+
+
+async def _span_writer(app: web.Application) -> Any:
+    app[WRITER] = writer = SpanWriter(app[STORE])
+    yield
+    # What was taken is written before the agent stops.
+    await asyncio.to_thread(writer.close)
 
 
 async def _forward(request: web.Request, body: bytes) -> None:
@@ -190,6 +200,7 @@ def create_agent_app(
     )
     app[STORE] = store
     app[FORWARD_URL] = forward_url.rstrip("/") if forward_url else None
+    app.cleanup_ctx.append(_span_writer)
     if forward_url:
         app.cleanup_ctx.append(_forward_session)
     for path, decode in (("/v0.4/traces", _decode_v04), ("/v0.5/traces", _decode_v05)):

@@ -75,14 +75,25 @@ class LocalRun[C: RunConfig]:
         self.state_dir = config.state_dir
         self._cleanups: list[Cleanup] = []
         self._lock: IO[str] | None = None
+        self._end: asyncio.Future[str] | None = None
 
     async def start(self) -> None:
         raise NotImplementedError
 
     async def ended(self) -> str:
-        """Returns once what serves has stopped by itself, saying how (by default, never)."""
-        result: str = await asyncio.get_running_loop().create_future()
-        return result
+        """Returns once what serves has stopped by itself, saying how: what :meth:`end` said
+        first (by default, never)."""
+        return await self._ending()
+
+    def end(self, why: str) -> None:
+        """Something that serves stopped by itself: the run ends, saying ``why``."""
+        if not self._ending().done():
+            self._ending().set_result(why)
+
+    def _ending(self) -> asyncio.Future[str]:
+        if self._end is None:
+            self._end = asyncio.get_running_loop().create_future()
+        return self._end
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, serve until ``stop`` is set or :meth:`ended` returns (a :class:`StackError`

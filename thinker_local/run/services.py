@@ -9,11 +9,10 @@ step registers its own stop with the :class:`~thinker_local.run.lifecycle.LocalR
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import re
 from collections.abc import Callable
 from typing import Any
-
-from aiohttp import web
 
 from ..aws.account import LOCAL_ACCOUNT
 from ..aws.custom_resources import create_custom_resources, functions_used
@@ -26,6 +25,7 @@ from ..lambdafn.pool import LambdaService
 from ..store.invocations import FunctionInfo
 from ..template import Function, Template
 from .lifecycle import AGENT_SERVER, APM_SERVER, LocalRun
+from .store_server import StoreServer
 
 HOST = "127.0.0.1"
 TRACES_FILE = "traces.sqlite3"
@@ -39,8 +39,9 @@ def local_agent_apps(
     apm_port: int,
     *,
     agent_hosts: tuple[str, ...] = (),
-) -> list[tuple[str, int, web.Application]]:
-    """The Datadog agent and the APM views, when this checkout has them.
+) -> list[tuple[str, int, StoreServer]]:
+    """The Datadog agent and the APM views, when this checkout has them, each to be served
+    from a process of its own (:mod:`.store_server`).
 
     Both answer loopback names and the run's ``allow_hosts``; the agent also ``agent_hosts``
     (the names the functions' containers give it).
@@ -49,7 +50,6 @@ def local_agent_apps(
     every line they print (the logs); the log recorder is closed at ``run``'s stop.
     """
     try:
-        from ..agent.intake import create_agent_app
         from ..agent.log_recorder import LogRecorder
         from ..agent.report_recorder import ReportRecorder
         from ..store import TraceStore
@@ -71,13 +71,12 @@ def local_agent_apps(
     run.on_stop(lambda: asyncio.to_thread(reports.close))
     run.on_stop(lambda: asyncio.to_thread(logs.close))
     allowed = run.config.allow_hosts
-    apps = [(AGENT_SERVER, agent_port, create_agent_app(store, allow_hosts=allowed + agent_hosts))]
-    try:
-        from ..apm import create_apm_app
-    except ImportError:
+    agent = StoreServer("agent", store.path, allowed + agent_hosts)
+    apps = [(AGENT_SERVER, agent_port, agent)]
+    if importlib.util.find_spec("thinker_local.apm") is None:
         run.output.info("no APM views in this checkout")
     else:
-        apps.append((APM_SERVER, apm_port, create_apm_app(store, allow_hosts=allowed)))
+        apps.append((APM_SERVER, apm_port, StoreServer("apm", store.path, allowed)))
     return apps
 
 

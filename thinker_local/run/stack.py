@@ -42,6 +42,7 @@ from .services import (
     run_custom_resources,
     start_account,
 )
+from .store_server import StoreServer
 
 MAX_REQUEST_LINE = 10_240
 LAMBDA_API = "Lambda API"
@@ -120,8 +121,8 @@ class Stack(LocalRun[StackConfig]):
         if debug is not None:
             images[debug.function] = debug_image(images[debug.function], config.build_dir)
 
-        for name, sock, app in extra_sockets:
-            await self.serve(app, sock)
+        for name, sock, server in extra_sockets:
+            await server.serve(self, sock, name)
             self.output.info(f"{name} on http://{HOST}:{sock.getsockname()[1]}")
 
         iam = LocalIam(f"http://{HOST}:{config.dynamodb_port}", LOCAL_ACCOUNT)
@@ -191,7 +192,7 @@ class Stack(LocalRun[StackConfig]):
                 await functions.recycle(changed)
 
     def _write_info(
-        self, template: Template, extra: list[tuple[str, Any, web.Application]], trace_agent: str
+        self, template: Template, extra: list[tuple[str, Any, StoreServer]], trace_agent: str
     ) -> None:
         servers = {name: f"http://{HOST}:{sock.getsockname()[1]}/" for name, sock, _ in extra}
         self.write_info(

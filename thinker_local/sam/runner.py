@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from ..aws.account import LOCAL_ACCOUNT
 from ..aws.custom_resources import functions_used
 from ..aws.iam import CREDENTIALS_FILE, PROFILE, LocalIam
@@ -46,6 +44,7 @@ from ..run.services import (
     run_custom_resources,
     start_account,
 )
+from ..run.store_server import StoreServer
 from ..template import LocalSettings, Template, load_template
 from .engine import DockerEngine, host_address
 from .image import base_image
@@ -83,19 +82,23 @@ class SamLocal(LocalRun[SamConfig]):
         self.servers: list[SamServer] = []
 
     async def ended(self) -> str:
-        """When the first of the ``sam`` servers exits, which one and how."""
+        """When the first of the ``sam`` servers exits, which one and how (or the agent or the
+        APM, :meth:`LocalRun.end`)."""
         waits = {
             asyncio.ensure_future(server.process.wait()): server
             for server in self.servers
             if server.process is not None
         }
+        ours = asyncio.ensure_future(super().ended())
         try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({*waits, ours}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for wait in waits:
+            for wait in (*waits, ours):
                 wait.cancel()
-        first = next(iter(done))
-        return f"`{waits[first].name}` exited with {first.result()}"
+        for wait, server in waits.items():
+            if wait in done:
+                return f"`{server.name}` exited with {wait.result()}"
+        return ours.result()
 
     async def start(self) -> None:
         config, say = self.config, self.output.info
@@ -112,8 +115,8 @@ class SamLocal(LocalRun[SamConfig]):
         self.check_free(host, config.port, START_API)
         self.check_free(host, config.lambda_port, START_LAMBDA)
         servers: dict[str, str] = {}
-        for name, sock, app in (*agent, *apm):
-            await self.serve(app, sock)
+        for name, sock, store_server in (*agent, *apm):
+            await store_server.serve(self, sock, name)
             address, port = sock.getsockname()[:2]
             servers[name] = f"http://{address}:{port}/"
             say(f"{name} on {servers[name]}")
@@ -156,7 +159,7 @@ class SamLocal(LocalRun[SamConfig]):
 
     def _bind_agent_and_apm(
         self, template: Template, host: str
-    ) -> tuple[list[tuple[str, Any, web.Application]], list[tuple[str, Any, web.Application]]]:
+    ) -> tuple[list[tuple[str, Any, StoreServer]], list[tuple[str, Any, StoreServer]]]:
         """The agent's socket on the bridge (the containers send there, naming it
         host.docker.internal or the bridge's address: the agent answers both), the APM's on
         loopback."""

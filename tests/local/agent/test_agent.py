@@ -16,6 +16,7 @@ from tests.support.expected import SEED_RESPONSE
 from thinker_local.agent.intake import create_agent_app, forward_url_from_env
 from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
+from thinker_local.waiting import until
 
 TRACED_PROGRAM = Path(__file__).with_name("tracer_script.py")
 
@@ -53,6 +54,8 @@ def test_a_real_tracer_payload_is_stored_whole(
     trace_id, stderr = run_traced_program(agent, api_version)
     assert len(trace_id) == 32
     assert int(trace_id[:16], 16), "ddtrace makes 128-bit ids: the high half is not zero"
+    # Stored right after the agent's answer (thinker_local.agent.writer).
+    assert until(lambda: len(store.trace(trace_id)) == 2, 30)
     spans = {span.name: span for span in store.trace(trace_id)}
     assert set(spans) == {"web.request", "cart.load"}
     root, child = spans["web.request"], spans["cart.load"]
@@ -152,7 +155,8 @@ def test_payloads_are_relayed_unchanged_to_a_real_agent_when_asked(
             serve(create_agent_app(store, forward_url=real_agent)) as agent,
         ):
             trace_id, _ = run_traced_program(agent, "v0.5")
-        assert len(store.trace(trace_id)) == 2
+            assert until(lambda: len(store.trace(trace_id)) == 2, 30)
+            assert until(lambda: len(datadog.trace(trace_id)) == 2, 30)
         assert datadog.trace(trace_id) == store.trace(trace_id)
 
 

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -19,6 +20,7 @@ from thinker_local.harness.servers import serve
 from thinker_local.store import TraceStore
 from thinker_local.store.database import Database
 from thinker_local.store.invocations import FunctionInfo
+from thinker_local.waiting import until
 
 PAGE = 4096
 
@@ -111,9 +113,17 @@ def test_a_store_damaged_while_the_agent_runs_is_replaced_and_new_traces_kept(
             response = send(agent, json.dumps(chunks).encode())
             assert response.status_code == 200, response.text
             sent.append(trace_id)
-            listed = requests.get(f"{apm}/api/traces", timeout=30)
-            assert listed.status_code == 200, listed.text
-        shown = {trace["trace_id"] for trace in listed.json()["traces"]}
+
+        def listed() -> list[dict[str, Any]] | None:
+            answer = requests.get(f"{apm}/api/traces", timeout=30)
+            assert answer.status_code == 200, answer.text
+            traces = answer.json()["traces"]
+            return traces if len(traces) >= len(sent) else None
+
+        # Written just after each answer (thinker_local.agent.writer), on the fresh file.
+        traces = until(listed, 30)
+        assert traces is not None
+        shown = {trace["trace_id"] for trace in traces}
         # The service map counts what the fresh store holds, each trace once.
         requests_by = {s["service"]: s["requests"] for s in store.services(3600)}
         calls = {(c.caller, c.callee): c.count for c in store.calls(3600)}
@@ -150,7 +160,7 @@ def test_a_store_of_an_older_version_is_migrated_not_discarded(tmp_path: Path) -
     assert set_aside(tmp_path) == []
 
 
-def test_a_full_disk_makes_the_agent_answer_429_until_there_is_space(
+def test_a_full_disk_makes_the_agent_answer_429_until_there_is_space_losing_nothing(
     tmp_path: Path, seed: Chunks
 ) -> None:
     said: list[str] = []
@@ -165,15 +175,21 @@ def test_a_full_disk_makes_the_agent_answer_429_until_there_is_space(
             chunks, _ = new_trace(seed, index)
             return send(agent, json.dumps(chunks).encode())
 
-        assert [send_copy(i).status_code for i in range(3)] == [429, 429, 429]
+        # Taken (the agent answers once it has decoded a payload); its write finds no space.
+        first, _ = new_trace(seed, 0)
+        assert send(agent, json.dumps(first).encode()).status_code == 200
+        assert until(lambda: said, 30)
+        assert [send_copy(i).status_code for i in range(1, 3)] == [429, 429]
         assert store.span_count() == 0
         assert len(said) == 1
         assert "full" in said[0]
         assert "429" in said[0]
 
         database.query("PRAGMA max_page_count = 1073741823")
-        assert send_copy(5).status_code == 200
-        assert store.span_count() > 0
+        # What was taken is kept and written once there is space, without being sent again.
+        assert until(lambda: store.span_count() == sum(map(len, first)), 30)
+        assert until(lambda: send_copy(5).status_code == 200, 30)
+        assert until(lambda: store.span_count() > sum(map(len, first)), 30)
     assert len(said) == 2
     assert "space again" in said[1]
     assert set_aside(tmp_path) == []
