@@ -44,8 +44,9 @@ Chunks = Sequence[Sequence[Any]]
 class SpanWriter:
     """Decoded payloads queued by the agent's handlers, written to ``store`` in batches."""
 
-    def __init__(self, store: TraceStore) -> None:
+    def __init__(self, store: TraceStore, *, max_queued_spans: int = MAX_QUEUED_SPANS) -> None:
         self._store = store
+        self._max_queued = max_queued_spans
         self._room = threading.Condition()
         self._queued = 0
         self._closing = False
@@ -61,7 +62,7 @@ class SpanWriter:
         with self._room:
             # An empty queue takes any payload, however large.
             if not self._room.wait_for(
-                lambda: self._queued == 0 or self._queued + spans <= MAX_QUEUED_SPANS, timeout
+                lambda: self._queued == 0 or self._queued + spans <= self._max_queued, timeout
             ):
                 return False
             self._queued += spans
