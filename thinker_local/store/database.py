@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import damage, stacks, tags
+from . import damage, ingest, stacks, tags
 from .migration import add_missing_columns, give_spans_ids
 
 logger = logging.getLogger(__name__)
@@ -268,8 +268,14 @@ class Database:
         received: int,
         also: Callable[[sqlite3.Connection, Sequence[tuple[Any, ...]]], None] | None,
     ) -> None:
+        # The rows' meta as dicts, parsed once for the tag index, the stacks, the error rows.
+        metas = ingest.take_metas(rows)
         # A span sent twice in one payload: the last one, as if sent one after the other.
-        rows = list({(row[0], row[1]): row for row in rows}.values())
+        latest = {(row[0], row[1]): index for index, row in enumerate(rows)}
+        if len(latest) < len(rows):
+            rows = [rows[index] for index in latest.values()]
+            metas = [metas[index] for index in latest.values()]
+        rows = ingest.Rows(rows, metas)
         with self.transaction() as db:
             if also is not None:
                 also(db, rows)
@@ -280,16 +286,19 @@ class Database:
             db.executemany("DELETE FROM spans WHERE id = ?", [(span,) for span, _ in replaced])
             # A plain INSERT: SQLite appends rows with growing ids at the end of the table,
             # where INSERT OR REPLACE costs three times as much.
+            values = []
+            for span, row, meta in zip(ids, rows, metas, strict=True):
+                if stacks.KEY in meta:
+                    kept, stack = stacks.split(row[13], meta)
+                    values.append((span, *row[:13], kept, row[14], stack))
+                else:
+                    values.append((span, *row[:15], None))
             db.executemany(
                 f"INSERT INTO spans (id, {COLUMNS}, stack)"  # noqa: S608 (fixed columns)
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (span, *row[:13], meta, row[14], stack)
-                    for span, row in zip(ids, rows, strict=True)
-                    for meta, stack in [stacks.split(row[13])]
-                ],
+                values,
             )
-            self.tags.add(db, [(span, row[13]) for span, row in zip(ids, rows, strict=True)])
+            self.tags.add(db, zip(ids, metas, strict=True))
             _summarise(db, rows, {trace for trace, _ in stored}, received)
 
 

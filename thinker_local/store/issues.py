@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import stacks
+from . import ingest, stacks
 from .database import SPAN_ROWS, Database
 
 # The innermost frames of the project's own code a fingerprint takes.
@@ -65,6 +65,9 @@ _PLACEHOLDERS = (
     ),
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 )
+# The fingerprints of the errors last seen, by type, message and stack (a few MB at most).
+_REMEMBERED = 1000
+_FINGERPRINTS: dict[tuple[str, str, str], tuple[Fingerprint, str]] = {}
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+, in (.+)$', re.MULTILINE)
 # Libraries, the interpreter, Lambda's runtime, and frames with no file.
 _NOT_OWN = re.compile(r"site-packages|dist-packages|(?:^|/)python\d[\d.]*/|^/var/runtime/|^<")
@@ -112,19 +115,38 @@ def fingerprint(meta: Mapping[str, str]) -> Fingerprint | None:
     )
 
 
+def _known(meta: Mapping[str, str]) -> tuple[Fingerprint, str] | None:
+    """An error span's fingerprint and its id, remembered by the tags it is made of: an error
+    mostly recurs with the same message and stack, which the regular expressions need not read
+    again."""
+    key = (meta.get("error.type", ""), meta.get("error.message", ""), meta.get("error.stack", ""))
+    known = _FINGERPRINTS.get(key)
+    if known is None:
+        found = fingerprint(meta)
+        if found is None:
+            return None
+        if len(_FINGERPRINTS) >= _REMEMBERED:
+            _FINGERPRINTS.clear()
+        known = _FINGERPRINTS[key] = (found, found.id)
+    return known
+
+
 def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Keep the error spans among ``spans`` rows (as store/ingest.py makes them), inside the
     transaction that writes them; a span sent again replaces its error, or drops it."""
     errors = []
-    for row in rows:
-        meta = json.loads(row[_META]) if row[_ERROR] else {}
-        found = fingerprint(meta)
-        if found is not None:
+    for index, row in enumerate(rows):
+        if not row[_ERROR]:
+            continue
+        meta = ingest.meta_of(rows, index)
+        known = _known(meta)
+        if known is not None:
+            found, issue = known
             errors.append(
                 (
                     row[_TRACE_ID],
                     row[_SPAN_ID],
-                    found.id,
+                    issue,
                     row[_START],
                     row[_SERVICE],
                     row[_RESOURCE],
@@ -134,14 +156,14 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
             )
     sent = {(row[_TRACE_ID], row[_SPAN_ID]) for row in rows}
     failing = {(error[0], error[1]) for error in errors}
-    for trace_id in {row[_TRACE_ID] for row in rows}:
-        kept = db.execute("SELECT span_id FROM span_errors WHERE trace_id = ?", (trace_id,))
-        stale = [
-            (trace_id, span_id)
-            for (span_id,) in kept.fetchall()
-            if (trace_id, span_id) in sent and (trace_id, span_id) not in failing
-        ]
-        db.executemany("DELETE FROM span_errors WHERE trace_id = ? AND span_id = ?", stale)
+    # The errors kept of the rows' traces, in one query.
+    kept = db.execute(
+        "SELECT e.trace_id, e.span_id FROM json_each(?) k JOIN span_errors e"
+        " ON e.trace_id = k.value",
+        (json.dumps(list({row[_TRACE_ID]: None for row in rows})),),
+    )
+    stale = [key for key in kept.fetchall() if key in sent and key not in failing]
+    db.executemany("DELETE FROM span_errors WHERE trace_id = ? AND span_id = ?", stale)
     db.executemany("INSERT OR REPLACE INTO span_errors VALUES (?,?,?,?,?,?,?,?)", errors)
 
 

@@ -40,10 +40,11 @@ import sqlite3
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import ingest
 from .database import Database
 from .presentation import inferred_kind, service_kind
 
@@ -105,8 +106,11 @@ def first_minute(since: int) -> int:
     return -(-since // MINUTE_NS)
 
 
-def _items(span: Sequence[Any], parent_service: str | None) -> Iterator[Item]:
-    """What a span adds to the rollups; ``parent_service``, that of its parent if stored."""
+def _items(
+    span: Sequence[Any], parent_service: str | None, metas: Mapping[int, Mapping[str, str]]
+) -> Iterator[Item]:
+    """What a span adds to the rollups; ``parent_service``, that of its parent if stored;
+    ``metas``, the meta of rows at hand as dicts, by the row's ``id()`` (else parsed)."""
     minute = span[_START] // MINUTE_NS
     figures = (span[_START], span[_DURATION], span[_ERROR])
     service, peer = span[_SERVICE], span[_PEER]
@@ -114,7 +118,8 @@ def _items(span: Sequence[Any], parent_service: str | None) -> Iterator[Item]:
         kind = service_kind(span[_NAME], span[_TYPE])
         yield ("service_minutes", minute, (service, "own", kind), *figures)
     if peer:
-        kind = inferred_kind(json.loads(span[_META]))
+        meta = metas.get(id(span))
+        kind = inferred_kind(json.loads(span[_META]) if meta is None else meta)
         yield ("service_minutes", minute, (peer, "called", kind), *figures)
     if peer is not None:
         yield ("call_minutes", minute, (service, peer, "peer"), *figures)
@@ -133,8 +138,13 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     write is taken back, what they make after it is added (mostly, just what is new)."""
     last = _filled(db)
     sent: dict[str, dict[str, Sequence[Any]]] = defaultdict(dict)
-    for row in rows:
+    # The peer spans' meta as dicts, if the rows carry them (the rows live through the call).
+    metas: dict[int, Mapping[str, str]] = {}
+    carried = isinstance(rows, ingest.Rows) and rows.metas is not None
+    for index, row in enumerate(rows):
         sent[row[_TRACE_ID]][row[_SPAN_ID]] = row  # sent twice in one write: the last one
+        if carried and row[_PEER]:
+            metas[id(row)] = ingest.meta_of(rows, index)
     stored: dict[str, dict[str, Sequence[Any]]] = defaultdict(dict)
     for row in db.execute(
         f"SELECT {_STORED_COLUMNS.format(t='spans')} FROM spans"  # noqa: S608 (fixed columns)
@@ -146,8 +156,9 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     def counted(span: Sequence[Any]) -> bool:
         return last is None or span[_ROWID] <= last
 
-    before: Counter[Item] = Counter()
-    after: Counter[Item] = Counter()
+    # Gathered in lists and counted once: a Counter.update a span costs more than its items.
+    before: list[Item] = []
+    after: list[Item] = []
     for trace_id, new_spans in sent.items():
         old = stored.get(trace_id, {})
         new = {**old, **new_spans}
@@ -157,13 +168,14 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
         }
         for key in changed:
             if key in old and counted(old[key]):
-                before.update(_items(old[key], _service(old, old[key])))
+                before.extend(_items(old[key], _service(old, old[key]), metas))
             # A span sent again keeps its id: counted if the fill has passed it. A new span's id
             # is past the fill's, which counts it (counted here once the store is filled).
             counts = counted(old[key]) if key in old else last is None
             if counts:
-                after.update(_items(new[key], _service(new, new[key])))
-    _apply(db, after - before, before - after)
+                after.extend(_items(new[key], _service(new, new[key]), metas))
+    taken, added = Counter(before), Counter(after)
+    _apply(db, added - taken, taken - added)
 
 
 def _service(spans: dict[str, Sequence[Any]], span: Sequence[Any]) -> str | None:
@@ -341,7 +353,7 @@ class Rollups:
                     " WHERE c.rowid > ? AND c.rowid <= ?",
                     (last, high),
                 ):
-                    added.update(_items(row, row[_ROWID + 1]))
+                    added.update(_items(row, row[_ROWID + 1], {}))
                 _apply(db, added, Counter())
                 db.execute("DELETE FROM rollup_fill")
                 if high >= top:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from collections.abc import Mapping
 
 from .ingest import to_json
 
@@ -19,15 +20,19 @@ KEY = "error.stack"
 _MARK = f'"{KEY}":'
 
 
-def split(meta: str) -> tuple[str, bytes | None]:
-    """A span's meta JSON without its stack, and the stack compressed (``None`` without)."""
-    if _MARK not in meta:
-        return meta, None
-    tags = json.loads(meta)
-    stack = tags.pop(KEY, None)
+def split(meta: str, tags: Mapping[str, str] | None = None) -> tuple[str, bytes | None]:
+    """A span's meta JSON without its stack, and the stack compressed (``None`` without);
+    ``tags``, the same meta as a dict if at hand (then not parsed again)."""
+    if tags is None:
+        if _MARK not in meta:
+            return meta, None
+        tags = json.loads(meta)
+    stack = tags.get(KEY)
     if not isinstance(stack, str):
         return meta, None
-    return to_json(tags), zlib.compress(stack.encode())
+    return to_json({key: value for key, value in tags.items() if key != KEY}), zlib.compress(
+        stack.encode()
+    )
 
 
 def joined(meta: str, stack: bytes | None) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 # Span ids per posting row: offsets in a block are 0..255, at most 4 bytes each in the JSON
 # array, so a row (at most about 1 KB) never spills out of its 8 KiB page.
@@ -69,7 +69,7 @@ def _place(span: int) -> tuple[int, int]:
     return span >> BLOCK_BITS, span & (BLOCK - 1)
 
 
-def _array(offsets: set[int]) -> str:
+def _array(offsets: Iterable[int]) -> str:
     """A posting row's ``spans``: the offsets as a JSON array, in order."""
     return f"[{','.join(map(str, sorted(offsets)))}]"
 
@@ -86,24 +86,41 @@ class TagWriter:
         self._ids: dict[tuple[str, str], int] = {}
         self._version: int | None = None
 
-    def add(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
-        """Index ``(span id, meta JSON)`` pairs of spans just written (within ``db``'s
+    def add(self, db: sqlite3.Connection, spans: Iterable[tuple[int, Mapping[str, str]]]) -> None:
+        """Index ``(span id, meta)`` pairs of spans just written (within ``db``'s
         transaction)."""
         version = db.execute("PRAGMA data_version").fetchone()[0]
         if version != self._version or len(self._ids) > CACHE_SIZE:
             self._ids.clear()
             self._version = version
         ids = self._ids
-        blocks: dict[tuple[int, int], set[int]] = defaultdict(set)
+        # By block, then tag: a payload's spans fill one or two blocks. A span is added once,
+        # so a list holds each of its offsets once.
+        blocks: dict[int, defaultdict[int, list[int]]] = {}
         for span, meta in spans:
             block, offset = _place(span)
-            for pair in json.loads(meta).items():
-                # indexed(pair[0]), inlined: this runs for every tag of every span.
-                if pair[0][:1] != _UNINDEXED_PREFIX and pair[0] != _UNINDEXED_KEY:
-                    blocks[block, ids.get(pair) or self._id(db, pair)].add(offset)
+            offsets = blocks.get(block)
+            if offsets is None:
+                offsets = blocks[block] = defaultdict(list)
+            for pair in meta.items():
+                # This runs for every tag of every span: a value remembered is an indexed one,
+                # so the key is looked at only for the others.
+                tag = ids.get(pair)
+                if tag is None:
+                    # indexed(pair[0]), inlined.
+                    if pair[0][:1] == _UNINDEXED_PREFIX or pair[0] == _UNINDEXED_KEY:
+                        continue
+                    self._learn(db, meta)
+                    tag = ids[pair]
+                offsets[tag].append(offset)
         # In the table's order: each row goes next to the one before.
         db.executemany(
-            _INSERT, [(*key, _array(offsets)) for key, offsets in sorted(blocks.items())]
+            _INSERT,
+            [
+                (block, tag, _array(offsets))
+                for block, tags in sorted(blocks.items())
+                for tag, offsets in sorted(tags.items())
+            ],
         )
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
@@ -144,6 +161,14 @@ class TagWriter:
         )
         if unused.rowcount:
             self._ids.clear()
+
+    def _learn(self, db: sqlite3.Connection, meta: Mapping[str, str]) -> None:
+        """Remember the ids of a span's indexed values, storing those that are new: in the
+        order its stored JSON lists them (keys sorted), so new values get the same ids
+        whichever order the meta came in."""
+        for pair in sorted(meta.items()):
+            if indexed(pair[0]) and pair not in self._ids:
+                self._id(db, pair)
 
     def _id(self, db: sqlite3.Connection, pair: tuple[str, str]) -> int:
         """The id of a ``(key, value)`` not remembered: stored now if it is new."""
