@@ -6,11 +6,13 @@ writer is synchronous, before the invocation ends, so the agent's answer time is
 request's. This agent answers the same way. A payload it has decoded is queued; a thread writes
 what is queued, several payloads in one transaction when they came in while it wrote the last.
 
-- **Nothing is dropped.** A full queue (:data:`MAX_QUEUED_SPANS`) makes the next payload wait
-  for room, and after :data:`ROOM_WAIT_S` the agent answers 429, as the Datadog Agent does when
-  it cannot keep up (the tracer sends again). A full disk keeps what is queued, retried every
-  :data:`RETRY_S` seconds, and the agent answers 429 to new payloads until there is space. At the
-  stop, what is queued is written first.
+- **Nothing is dropped** but a payload that cannot be stored (values SQLite refuses): it is
+  said, and the payloads batched with it are stored one by one. A full queue
+  (:data:`MAX_QUEUED_SPANS`) makes the next payload wait for room, and after :data:`ROOM_WAIT_S`
+  the agent answers 429, as the Datadog Agent does when it cannot keep up (the tracer sends
+  again). A full disk keeps what is queued, retried every :data:`RETRY_S` seconds, and the agent
+  answers 429 to new payloads until there is space. At the stop, what is queued is written
+  first.
 - **Seen soon.** A payload is in the store a few milliseconds after the answer; wait for a
   trace (poll), as for any trace sent by a tracer, rather than reading the store at once.
 """
@@ -75,24 +77,37 @@ class SpanWriter:
         self._batches.close()
 
     def _write(self, payloads: list[Chunks]) -> None:
-        chunks = [chunk for payload in payloads for chunk in payload]
-        spans = sum(map(len, chunks))
+        spans = sum(len(chunk) for payload in payloads for chunk in payload)
         try:
-            while True:
-                try:
-                    self._store.add_chunks(chunks)
-                except StoreFull:
-                    self.full = True
-                    if self._closing:
-                        logger.warning("the disk is full: %d spans received were not stored", spans)
-                        return
-                    time.sleep(RETRY_S)
-                    continue
-                self.full = False
-                return
-        except Exception:  # a bug: said, and the writer goes on with the next payloads
-            logger.exception("could not store %d spans", spans)
+            self._store_all(payloads, spans)
         finally:
             with self._room:
                 self._queued -= spans
                 self._room.notify_all()
+
+    def _store_all(self, payloads: list[Chunks], spans: int) -> None:
+        """Store the payloads in one transaction; one that cannot be stored (a bug, or values
+        SQLite refuses) costs only itself: the others are then stored one by one."""
+        try:
+            self._write_once(payloads, spans)
+        except Exception as error:
+            if len(payloads) == 1:
+                logger.warning("could not store a payload of %d spans: %r", spans, error)
+                return
+            for payload in payloads:
+                self._store_all([payload], sum(map(len, payload)))
+
+    def _write_once(self, payloads: list[Chunks], spans: int) -> None:
+        chunks = [chunk for payload in payloads for chunk in payload]
+        while True:
+            try:
+                self._store.add_chunks(chunks)
+            except StoreFull:
+                self.full = True
+                if self._closing:
+                    logger.warning("the disk is full: %d spans received were not stored", spans)
+                    return
+                time.sleep(RETRY_S)
+                continue
+            self.full = False
+            return

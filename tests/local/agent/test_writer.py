@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -72,4 +73,19 @@ def test_payloads_queued_meanwhile_go_in_one_transaction_and_the_close_writes_th
     # At most the first alone (if the writer took it before the others came), then the rest.
     assert len(store.writes) <= 2
     assert store.span_count() == sum(store.writes) == 5 * sum(map(len, seed))
+    store.close()
+
+
+def test_a_payload_that_cannot_be_stored_costs_only_itself(tmp_path: Path, seed: Chunks) -> None:
+    store = HeldStore(tmp_path / "traces.sqlite3")
+    writer = SpanWriter(store)
+    good, other = _copies(seed, 2)
+    # Decoded and verified, yet SQLite takes no integer past 64 bits.
+    bad = copy.deepcopy(_copies(seed, 3)[2])
+    bad[0][0]["start"] = 2**70
+    for payload in (good, bad, other):
+        assert writer.put(payload, timeout=0)
+    store.release.set()
+    writer.close()
+    assert store.span_count() == 2 * sum(map(len, seed))
     store.close()
