@@ -98,16 +98,16 @@ class SpanWriter:
                 self._store_all([payload], sum(map(len, payload)))
 
     def _write_once(self, payloads: list[Chunks], spans: int) -> None:
+        """Store the payloads, trying again while the disk is full (until the close)."""
         chunks = [chunk for payload in payloads for chunk in payload]
         while True:
             try:
                 self._store.add_chunks(chunks)
+                self.full = False
+                return
             except StoreFull:
                 self.full = True
                 if self._closing:
                     logger.warning("the disk is full: %d spans received were not stored", spans)
                     return
-                time.sleep(RETRY_S)
-                continue
-            self.full = False
-            return
+            time.sleep(RETRY_S)

@@ -40,11 +40,10 @@ import sqlite3
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import ingest
 from .database import Database
 from .presentation import inferred_kind, service_kind
 
@@ -106,11 +105,8 @@ def first_minute(since: int) -> int:
     return -(-since // MINUTE_NS)
 
 
-def _items(
-    span: Sequence[Any], parent_service: str | None, metas: Mapping[int, Mapping[str, str]]
-) -> Iterator[Item]:
-    """What a span adds to the rollups; ``parent_service``, that of its parent if stored;
-    ``metas``, the meta of rows at hand as dicts, by the row's ``id()`` (else parsed)."""
+def _items(span: Sequence[Any], parent_service: str | None) -> Iterator[Item]:
+    """What a span adds to the rollups; ``parent_service``, that of its parent if stored."""
     minute = span[_START] // MINUTE_NS
     figures = (span[_START], span[_DURATION], span[_ERROR])
     service, peer = span[_SERVICE], span[_PEER]
@@ -118,8 +114,7 @@ def _items(
         kind = service_kind(span[_NAME], span[_TYPE])
         yield ("service_minutes", minute, (service, "own", kind), *figures)
     if peer:
-        meta = metas.get(id(span))
-        kind = inferred_kind(json.loads(span[_META]) if meta is None else meta)
+        kind = inferred_kind(json.loads(span[_META]))
         yield ("service_minutes", minute, (peer, "called", kind), *figures)
     if peer is not None:
         yield ("call_minutes", minute, (service, peer, "peer"), *figures)
@@ -138,13 +133,8 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     write is taken back, what they make after it is added (mostly, just what is new)."""
     last = _filled(db)
     sent: dict[str, dict[str, Sequence[Any]]] = defaultdict(dict)
-    # The peer spans' meta as dicts, if the rows carry them (the rows live through the call).
-    metas: dict[int, Mapping[str, str]] = {}
-    carried = isinstance(rows, ingest.Rows) and rows.metas is not None
-    for index, row in enumerate(rows):
+    for row in rows:
         sent[row[_TRACE_ID]][row[_SPAN_ID]] = row  # sent twice in one write: the last one
-        if carried and row[_PEER]:
-            metas[id(row)] = ingest.meta_of(rows, index)
     stored: dict[str, dict[str, Sequence[Any]]] = defaultdict(dict)
     for row in db.execute(
         f"SELECT {_STORED_COLUMNS.format(t='spans')} FROM spans"  # noqa: S608 (fixed columns)
@@ -168,12 +158,12 @@ def record(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
         }
         for key in changed:
             if key in old and counted(old[key]):
-                before.extend(_items(old[key], _service(old, old[key]), metas))
+                before.extend(_items(old[key], _service(old, old[key])))
             # A span sent again keeps its id: counted if the fill has passed it. A new span's id
             # is past the fill's, which counts it (counted here once the store is filled).
             counts = counted(old[key]) if key in old else last is None
             if counts:
-                after.extend(_items(new[key], _service(new, new[key]), metas))
+                after.extend(_items(new[key], _service(new, new[key])))
     taken, added = Counter(before), Counter(after)
     _apply(db, added - taken, taken - added)
 
@@ -353,7 +343,7 @@ class Rollups:
                     " WHERE c.rowid > ? AND c.rowid <= ?",
                     (last, high),
                 ):
-                    added.update(_items(row, row[_ROWID + 1], {}))
+                    added.update(_items(row, row[_ROWID + 1]))
                 _apply(db, added, Counter())
                 db.execute("DELETE FROM rollup_fill")
                 if high >= top:
