@@ -19,6 +19,7 @@ from tests.support.processes import free_port
 from tests.support.stacks import running_stack
 from tests.support.tracer import one_span_payload, send
 from thinker_local.harness.stack import StackProcess, up_command
+from thinker_local.waiting import until
 
 IAM_TEMPLATE = Path(__file__).parent / "iam" / "template.yaml"
 ALLOWED = "devbox.test"
@@ -118,6 +119,12 @@ def test_a_damaged_store_is_set_aside_at_the_start_in_one_line(stack: StackProce
     agent = stack.info.agent
     assert agent is not None
     assert send(agent, one_span_payload("after-the-damage", 4242)).status_code == 200
-    trace = requests.get(f"{stack.info.apm}/api/traces/4242", timeout=30)
-    assert trace.status_code == 200, trace.text
+
+    def found() -> requests.Response | None:
+        answer = requests.get(f"{stack.info.apm}/api/traces/4242", timeout=30)
+        return answer if answer.status_code == 200 else None
+
+    # Written right after the agent's answer (thinker_local.agent.writer).
+    trace = until(found, 30)
+    assert trace is not None, "no trace 4242 in the store"
     assert {span["service"] for span in trace.json()["spans"]} == {"after-the-damage"}
