@@ -276,7 +276,7 @@ class Database:
             rows = [rows[index] for index in latest.values()]
             metas = [metas[index] for index in latest.values()]
         rows = ingest.Rows(rows, metas)
-        with self.transaction() as db:
+        with self.tags.forgetting_on_error(), self.transaction() as db:
             if also is not None:
                 also(db, rows)
             ids, stored = _span_ids(db, rows)
@@ -298,7 +298,7 @@ class Database:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
-            self.tags.add(db, zip(ids, metas, strict=True))
+            self.tags.add(db, zip(ids, (row[ingest.META] for row in rows), metas, strict=True))
             _summarise(db, rows, {trace for trace, _ in stored}, received)
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 # Span ids per posting row: offsets in a block are 0..255, at most 4 bytes each in the JSON
 # array, so a row (at most about 1 KB) never spills out of its 8 KiB page.
@@ -55,8 +56,10 @@ _UNINDEXED_PREFIX = "_"
 _UNINDEXED_KEY = "error.stack"
 # The same rule in SQL, over a json_each() row aliased ``j``.
 INDEXED_SQL = "j.key NOT GLOB '_*' AND j.key != 'error.stack'"
-# How many (key, value) ids a writer remembers before it starts over.
+# How many (key, value) ids, and how many metas' tags, a writer remembers before it starts
+# over.
 CACHE_SIZE = 100_000
+METAS = 20_000
 
 
 def indexed(key: str) -> bool:
@@ -69,13 +72,19 @@ def _place(span: int) -> tuple[int, int]:
     return span >> BLOCK_BITS, span & (BLOCK - 1)
 
 
+# Each offset's text, made once: a posting row is written for every tag of every payload.
+_OFFSETS = [str(offset) for offset in range(BLOCK)]
+
+
 def _array(offsets: Iterable[int]) -> str:
     """A posting row's ``spans``: the offsets as a JSON array, in order."""
-    return f"[{','.join(map(str, sorted(offsets)))}]"
+    return f"[{','.join(map(_OFFSETS.__getitem__, sorted(offsets)))}]"
 
 
 class TagWriter:
-    """Writes the tag rows of spans, remembering the ids of the values it has seen.
+    """Writes the tag rows of spans, remembering the ids of the values it has seen, and the
+    ids of the tags of each meta it has seen (spans of one operation mostly carry the same
+    meta: theirs are then looked up once, not a value at a time).
 
     The ids are checked against the file's other writers: when another connection has
     committed since this one last wrote (``PRAGMA data_version``), what is remembered is
@@ -84,44 +93,75 @@ class TagWriter:
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str], int] = {}
+        # A meta's JSON (as stored) -> the ids of its indexed values.
+        self._tags: dict[str, tuple[int, ...]] = {}
         self._version: int | None = None
 
-    def add(self, db: sqlite3.Connection, spans: Iterable[tuple[int, Mapping[str, str]]]) -> None:
-        """Index ``(span id, meta)`` pairs of spans just written (within ``db``'s
+    def add(
+        self, db: sqlite3.Connection, spans: Iterable[tuple[int, str, Mapping[str, str]]]
+    ) -> None:
+        """Index ``(span id, meta JSON, meta)`` of spans just written (within ``db``'s
         transaction)."""
         version = db.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._version or len(self._ids) > CACHE_SIZE:
-            self._ids.clear()
+        if version != self._version or len(self._ids) > CACHE_SIZE or len(self._tags) > METAS:
+            self._forget()
             self._version = version
+        # By block, then by meta: a payload's spans fill one or two blocks, and the spans of
+        # one operation share a meta. A span is added once, so a list holds each offset once.
+        blocks: dict[int, dict[str, list[int]]] = {}
+        metas: dict[str, Mapping[str, str]] = {}
+        for span, key, meta in spans:
+            block = span >> BLOCK_BITS
+            groups = blocks.get(block)
+            if groups is None:
+                groups = blocks[block] = {}
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [span & (BLOCK - 1)]
+                metas[key] = meta
+            else:
+                group.append(span & (BLOCK - 1))
+        rows = []
+        for block, groups in sorted(blocks.items()):
+            offsets: defaultdict[int, list[int]] = defaultdict(list)
+            for key, group in groups.items():
+                tags = self._tags.get(key)
+                if tags is None:
+                    tags = self._tags[key] = self._tags_of(db, metas[key])
+                for tag in tags:
+                    offsets[tag] += group
+            # In the table's order: each row goes next to the one before.
+            rows += [(block, tag, _array(offsets[tag])) for tag in sorted(offsets)]
+        db.executemany(_INSERT, rows)
+
+    @contextmanager
+    def forgetting_on_error(self) -> Iterator[None]:
+        """Forget what is remembered if the block raises: the transaction it wrote in was
+        rolled back, and with it the values it stored (their ids could be given again)."""
+        try:
+            yield
+        except BaseException:
+            self._forget()
+            raise
+
+    def _forget(self) -> None:
+        """Forget every id remembered (values may have been deleted, or never committed)."""
+        self._ids.clear()
+        self._tags.clear()
+
+    def _tags_of(self, db: sqlite3.Connection, meta: Mapping[str, str]) -> tuple[int, ...]:
+        """The ids of a meta's indexed values, storing those that are new."""
         ids = self._ids
-        # By block, then tag: a payload's spans fill one or two blocks. A span is added once,
-        # so a list holds each of its offsets once.
-        blocks: dict[int, defaultdict[int, list[int]]] = {}
-        for span, meta in spans:
-            block, offset = _place(span)
-            offsets = blocks.get(block)
-            if offsets is None:
-                offsets = blocks[block] = defaultdict(list)
-            for pair in meta.items():
-                # This runs for every tag of every span: a value remembered is an indexed one,
-                # so the key is looked at only for the others.
-                tag = ids.get(pair)
-                if tag is None:
-                    # indexed(pair[0]), inlined.
-                    if pair[0][:1] == _UNINDEXED_PREFIX or pair[0] == _UNINDEXED_KEY:
-                        continue
-                    self._learn(db, meta)
-                    tag = ids[pair]
-                offsets[tag].append(offset)
-        # In the table's order: each row goes next to the one before.
-        db.executemany(
-            _INSERT,
-            [
-                (block, tag, _array(offsets))
-                for block, tags in sorted(blocks.items())
-                for tag, offsets in sorted(tags.items())
-            ],
-        )
+        tags = []
+        for pair in meta.items():
+            tag = ids.get(pair)
+            if tag is None:
+                if not indexed(pair[0]):
+                    continue
+                self._learn(db, meta)
+                tag = ids[pair]
+            tags.append(tag)
+        return tuple(tags)
 
     def remove(self, db: sqlite3.Connection, spans: Sequence[tuple[int, str]]) -> None:
         """Take ``(span id, meta JSON)`` pairs of spans (replaced or deleted) out of the index;
@@ -160,7 +200,7 @@ class TagWriter:
             sorted(set(emptied)),
         )
         if unused.rowcount:
-            self._ids.clear()
+            self._forget()
 
     def _learn(self, db: sqlite3.Connection, meta: Mapping[str, str]) -> None:
         """Remember the ids of a span's indexed values, storing those that are new: in the

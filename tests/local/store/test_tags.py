@@ -7,9 +7,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.support.seed_chunks import Chunks, technology_only, trace_copy
-from thinker_local.store import TraceStore, tags
+from thinker_local.store import TraceStore, database, tags
 from thinker_local.store.query import parse
 from thinker_local.store.retention import Retention, prune
 
@@ -113,3 +116,29 @@ def test_a_store_with_the_previous_index_gets_the_new_one_once(
         assert "tag_spans" not in tables
     with TraceStore(path, say=said.append):
         assert len(said) == 1
+
+
+def test_a_write_rolled_back_leaves_no_remembered_id_behind(
+    tmp_path: Path, seed: Chunks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = time.time_ns()
+
+    def ethics(span: dict[str, Any]) -> None:
+        if "subject" in span["meta"]:
+            span["meta"]["subject"] = "ethics"
+
+    def fail(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with TraceStore(tmp_path / "traces.sqlite3") as store:
+        store.add_chunks(trace_copy(seed, 0, start_ns=now))
+        # The write stores its new value (subject ethics), then fails: all rolled back.
+        with monkeypatch.context() as patch:
+            patch.setattr(database, "_summarise", fail)
+            with pytest.raises(sqlite3.OperationalError):
+                store.add_chunks(trace_copy(seed, 1, start_ns=now, mutate=ethics))
+        assert found(store, "@subject:ethics") == []
+        # Sent again: its value is stored anew, not taken for the id of the rolled-back one.
+        store.add_chunks(trace_copy(seed, 1, start_ns=now, mutate=ethics))
+        assert_exact(store)
+        assert len(found(store, "@subject:ethics")) == 1
