@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -66,9 +67,29 @@ Decoder = Callable[[web.Request, bytes], list[list[Any]]]
 BROWSER_REFUSED = "this Datadog agent takes traces from tracers, not from web pages"
 
 
+# A JSON escape of half a UTF-16 surrogate pair: json.loads keeps a lone one in the str, which
+# no UTF-8 (SQLite's text) can hold. msgpack's strings are checked UTF-8 already.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _decode_v04(request: web.Request, body: bytes) -> list[list[Any]]:
     content_type = request.headers.get("Content-Type", "application/msgpack").split(";")[0]
-    return list(decode_v04(content_type.strip().lower(), body, suppress_errors=False))
+    traces = list(decode_v04(content_type.strip().lower(), body, suppress_errors=False))
+    if _SURROGATE_ESCAPE.search(body) and "json" in content_type:
+        return [_valid_text(trace) for trace in traces]
+    return traces
+
+
+def _valid_text(value: Any) -> Any:
+    """``value`` with each lone surrogate in its strings replaced by U+FFFD, as the Datadog
+    Agent's JSON decoding does."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_text(item) for key, item in value.items()}
+    return value
 
 
 def _decode_v05(request: web.Request, body: bytes) -> list[list[Any]]:

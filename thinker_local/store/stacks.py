@@ -14,7 +14,7 @@ import sqlite3
 import zlib
 from collections.abc import Mapping
 
-from .ingest import to_json
+from .ingest import meta_json
 
 KEY = "error.stack"
 _MARK = f'"{KEY}":'
@@ -30,7 +30,7 @@ def split(meta: str, tags: Mapping[str, str] | None = None) -> tuple[str, bytes 
     stack = tags.get(KEY)
     if not isinstance(stack, str):
         return meta, None
-    return to_json({key: value for key, value in tags.items() if key != KEY}), zlib.compress(
+    return meta_json({key: value for key, value in tags.items() if key != KEY}), zlib.compress(
         stack.encode()
     )
 
@@ -41,7 +41,7 @@ def joined(meta: str, stack: bytes | None) -> str:
         return meta
     tags = json.loads(meta)
     tags[KEY] = zlib.decompress(stack).decode()
-    return to_json(tags)
+    return meta_json(tags)
 
 
 def meta_of(table: str) -> str:

@@ -165,3 +165,26 @@ def test_forwarding_needs_both_the_url_and_an_api_key() -> None:
     assert forward_url_from_env({"THINKER_FORWARD_AGENT_URL": url, "DD_API_KEY": "k"}) == url
     assert forward_url_from_env({"THINKER_FORWARD_AGENT_URL": url}) is None
     assert forward_url_from_env({"DD_API_KEY": "k"}) is None
+
+
+def test_half_a_surrogate_pair_in_a_json_payload_is_stored_as_a_replacement_character(
+    agent: str, store: TraceStore
+) -> None:
+    # json.loads keeps "\ud800" as a lone surrogate, which SQLite's UTF-8 text cannot hold.
+    span = (
+        '{"trace_id": 7, "span_id": 8, "parent_id": 0, "service": "svc\\ud800",'
+        ' "name": "op", "resource": "res", "start": 1, "duration": 2, "error": 0,'
+        ' "meta": {"subject": "a\\udfffb", "pair": "\\ud83d\\ude00"}, "metrics": {}, "type": ""}'
+    )
+    response = requests.put(
+        f"{agent}/v0.4/traces",
+        data=f"[[{span}]]".encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    assert until(lambda: store.span_count() == 1, timeout=10)
+    [stored] = store.trace(store.latest_trace_id() or "")
+    assert stored.service == "svc\ufffd"
+    assert stored.meta["subject"] == "a\ufffdb"
+    assert stored.meta["pair"] == "\U0001f600"

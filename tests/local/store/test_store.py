@@ -189,3 +189,20 @@ def test_a_traces_summary_adds_up_its_spans_whatever_the_payloads(
     assert summary["errors"] == sum(bool(span["error"]) for span in spans)
     assert summary["start"] == min(span["start"] for span in spans)
     assert summary["finish"] == max(span["start"] + span["duration"] for span in spans)
+
+
+def test_any_text_in_a_meta_is_read_back_and_searched_as_sent(
+    store: TraceStore, seed: Chunks
+) -> None:
+    value = "café ☕ 思考"
+
+    def carrying(span: dict[str, Any]) -> None:
+        if "subject" in span["meta"]:
+            span["meta"]["subject"] = value
+
+    store.add_chunks(trace_copy(seed, 0, start_ns=time.time_ns(), mutate=carrying))
+    trace_id = store.latest_trace_id() or ""
+    read = [span.meta["subject"] for span in store.trace(trace_id) if "subject" in span.meta]
+    assert read
+    assert set(read) == {value}
+    assert [t["trace_id"] for t in store.traces(query=parse(f'@subject:"{value}"'))] == [trace_id]
