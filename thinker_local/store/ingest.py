@@ -48,7 +48,7 @@ else:
 
 
 def to_json(value: Mapping[str, Any]) -> str:
-    """A span's meta or metrics as stored: compact JSON, keys sorted, ASCII."""
+    """A span's metrics as stored: compact JSON, keys sorted, ASCII, NaN kept."""
     if _C_ENCODE is None:
         return _ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))
