@@ -74,8 +74,10 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 def _decode_v04(request: web.Request, body: bytes) -> list[list[Any]]:
     content_type = request.headers.get("Content-Type", "application/msgpack").split(";")[0]
-    traces = list(decode_v04(content_type.strip().lower(), body, suppress_errors=False))
-    if _SURROGATE_ESCAPE.search(body) and "json" in content_type:
+    content_type = content_type.strip().lower()
+    traces = list(decode_v04(content_type, body, suppress_errors=False))
+    # A msgpack body (what ddtrace sends) is not scanned.
+    if content_type == "application/json" and _SURROGATE_ESCAPE.search(body):
         return [_valid_text(trace) for trace in traces]
     return traces
 

@@ -111,16 +111,16 @@ class TagWriter:
         blocks: dict[int, dict[str, list[int]]] = {}
         metas: dict[str, Mapping[str, str]] = {}
         for span, key, meta in spans:
-            block = span >> BLOCK_BITS
+            block, offset = _place(span)
             groups = blocks.get(block)
             if groups is None:
                 groups = blocks[block] = {}
             group = groups.get(key)
             if group is None:
-                groups[key] = [span & (BLOCK - 1)]
+                groups[key] = [offset]
                 metas[key] = meta
             else:
-                group.append(span & (BLOCK - 1))
+                group.append(offset)
         rows = []
         for block, groups in sorted(blocks.items()):
             offsets: defaultdict[int, list[int]] = defaultdict(list)
